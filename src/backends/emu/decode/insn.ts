@@ -120,3 +120,34 @@ export interface Insn {
   immHi: number;
   imm2: number;
 }
+
+/** A blank Insn for a caller to own and hand to decode() again and again (the decoder never allocates). */
+export function createInsn(): Insn {
+  return {
+    len: 0,
+    op: 0,
+    map: 0,
+    opcode: 0,
+    osize: 4,
+    asize: 4,
+    prefixes: 0,
+    mandatory: 0,
+    seg: -1,
+    rex: 0,
+    o1: 0,
+    o2: 0,
+    o3: 0,
+    mod: -1,
+    reg: 0,
+    rm: 0,
+    zreg: 0,
+    base: -1,
+    index: -1,
+    scale: 1,
+    disp: 0,
+    dispHi: 0,
+    imm: 0,
+    immHi: 0,
+    imm2: 0,
+  };
+}
