@@ -38,7 +38,7 @@ export function frame(data: Uint8Array | string): Uint8Array {
 }
 
 /** Undo '}' escapes and '*' run-length encoding of a packet body. */
-export function unescape(body: Uint8Array): Uint8Array {
+export function decodeBody(body: Uint8Array): Uint8Array {
   const out: number[] = [];
   for (let i = 0; i < body.length; i++) {
     const b = body[i];
@@ -110,7 +110,7 @@ export class PacketDecoder {
           const want = /^[0-9a-fA-F]{2}$/.test(this.sumText) ? Number.parseInt(this.sumText, 16) : -1;
           if (this.overflow) events.push({ kind: 'bad', reason: `packet longer than ${this.maxPacket} bytes` });
           else if (want !== checksum(raw)) events.push({ kind: 'bad', reason: 'checksum mismatch' });
-          else events.push({ kind: 'packet', data: unescape(raw) });
+          else events.push({ kind: 'packet', data: decodeBody(raw) });
           break;
         }
       }

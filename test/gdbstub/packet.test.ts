@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checksum, frame, PacketDecoder, unescape } from '../../src/gdbstub/packet.js';
+import { checksum, decodeBody, frame, PacketDecoder } from '../../src/gdbstub/packet.js';
 
 const text = (u: Uint8Array) => Buffer.from(u).toString('latin1');
 
@@ -36,7 +36,7 @@ test('decoder handles arbitrary chunking, acks, interrupts and bad checksums', (
 
 test('run-length encoding expands (reply form "0* " = 4 zeros)', () => {
   // '*' followed by ' ' (0x20) repeats the previous character 0x20 - 29 = 3 more times.
-  assert.equal(text(unescape(Buffer.from('0* '))), '0000');
+  assert.equal(text(decodeBody(Buffer.from('0* '))), '0000');
 });
 
 test('oversized packets are dropped with a reason, and the decoder recovers', () => {
