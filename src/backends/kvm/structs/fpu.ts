@@ -19,7 +19,9 @@ export const KVM_FPU = layout('struct kvm_fpu', 416, {
 });
 
 function regs(buf: Uint8Array, at: number, count: number): Uint8Array[] {
-  return Array.from({ length: count }, (_, i) => buf.slice(at + i * REG_BYTES, at + (i + 1) * REG_BYTES));
+  return Array.from({ length: count }, (_, i) =>
+    Uint8Array.from(buf.subarray(at + i * REG_BYTES, at + (i + 1) * REG_BYTES)),
+  );
 }
 
 function putRegs(src: Uint8Array[], buf: Uint8Array, at: number, count: number, what: string): void {
