@@ -75,6 +75,7 @@ demo_func:
         movq    %rdi, %rax
         imulq   %rdi, %rax
         ret
+        .size   demo_func, . - demo_func
 
         .section .rodata
 msg_start:   .asciz "demo start\n"
@@ -87,5 +88,7 @@ msg_sum:     .asciz " sum="
         .data
         .balign 8
         .globl  counter
-counter:
+        .type   counter, @object
+        .size   counter, 8
+counter:                                    # gdb: watch *(long *)&counter
         .quad   0

@@ -4,6 +4,7 @@
 // COM1 goes to stdout; a guest write of v to port 0xf4 makes QEMU exit with status (v << 1) | 1.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
 
@@ -48,27 +49,38 @@ export function qemuArgs(elf: string, extraArgs: readonly string[] = []): string
   return [...QEMU_REFERENCE_ARGS, ...extraArgs, '-kernel', elf];
 }
 
-/** Runs a command to completion (or until timeoutMs, then SIGKILL), collecting stdout/stderr. */
-export function runCommand(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+/** A started process: its pid, a way to stop it, and its result once it has exited. */
+export interface RunningCommand {
+  pid: number | undefined;
+  /** SIGKILL the process (no-op once it has exited). */
+  kill(): void;
+  result: Promise<RunResult>;
+}
+
+/** Starts a command, collecting stdout/stderr; after timeoutMs it is killed with SIGKILL. */
+export function startCommand(command: string, args: readonly string[], options: RunOptions = {}): RunningCommand {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
+  const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let timedOut = false;
+  let exited = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  child.stdout.on('data', (b: Buffer) => out.push(b));
+  child.stderr.on('data', (b: Buffer) => err.push(b));
+  const result = new Promise<RunResult>((resolve, reject) => {
     child.on('error', (e) => {
       clearTimeout(timer);
+      exited = true;
       reject(e);
     });
     child.on('close', (status, signal) => {
       clearTimeout(timer);
+      exited = true;
       resolve({
         status,
         signal,
@@ -79,11 +91,44 @@ export function runCommand(command: string, args: readonly string[], options: Ru
       });
     });
   });
+  return {
+    pid: child.pid,
+    kill: () => {
+      if (!exited) child.kill('SIGKILL');
+    },
+    result,
+  };
+}
+
+/** Runs a command to completion (or until timeoutMs, then SIGKILL), collecting stdout/stderr. */
+export function runCommand(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return startCommand(command, args, options).result;
 }
 
 /** Runs one guest under QEMU with the reference command line. */
 export function runQemu(elf: string, options: RunOptions & { extraArgs?: readonly string[] } = {}): Promise<RunResult> {
   return runCommand(QEMU_BINARY, qemuArgs(elf, options.extraArgs), options);
+}
+
+/**
+ * Starts one guest under QEMU without waiting for it, e.g. with extraArgs ['-S', '-gdb', 'tcp:127.0.0.1:PORT']
+ * for a gdb session (see gdb-runner.ts). The caller must await `result` or call `kill()`.
+ */
+export function startQemu(elf: string, options: RunOptions & { extraArgs?: readonly string[] } = {}): RunningCommand {
+  return startCommand(QEMU_BINARY, qemuArgs(elf, options.extraArgs), options);
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1 (bind to port 0, read it, close). */
+export function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => (port > 0 ? resolve(port) : reject(new Error('could not get a free TCP port'))));
+    });
+  });
 }
 
 /** The VMM exit status a guest produces by writing `value` to isa-debug-exit (8-bit process status). */
