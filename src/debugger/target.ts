@@ -60,4 +60,8 @@ export interface DebugTarget {
   /** Remove every breakpoint (memory byte-identical to before) and let the guest run on without a debugger. */
   detach(): Promise<void>;
   kill(): Promise<void>;
+  /** A debugger connects: stop the guest if it runs free (after a detach) and tell where it stands. */
+  attach(): Promise<StopEvent>;
+  /** The debugger's connection dropped without a detach: stay paused and take every breakpoint out. */
+  disconnected(): Promise<void>;
 }

@@ -57,6 +57,10 @@ export class GdbSession {
   ) {
     this.gThread = target.vcpuIds[0];
     this.lastStop = { kind: 'stopped', vcpu: this.gThread, reason: { kind: 'interrupt' } };
+    // Like QEMU, a connecting debugger stops the guest first; packets wait until it has.
+    this.queue = target.attach().then((stop) => {
+      this.lastStop = stop;
+    });
   }
 
   /** Feed bytes from the connection. */
@@ -81,8 +85,7 @@ export class GdbSession {
   /** The connection went away: leave the VM paused with no breakpoints of ours (see detach semantics). */
   async disconnected(): Promise<void> {
     this.closed = true;
-    if (this.running) this.target.interrupt();
-    await this.queue;
+    await Promise.all([this.target.disconnected(), this.queue]);
   }
 
   private fail(e: unknown): void {
