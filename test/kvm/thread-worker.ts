@@ -8,7 +8,8 @@ import { gettid } from '../../src/backends/kvm/libc.js';
 export type WorkerJob =
   | { mode: 'block-in-read' }
   | { mode: 'attach-touch'; handle: VmHandle; readAt: number; writeAt: number; value: number }
-  | { mode: 'kick-after'; kicker: VcpuKicker; delayMs: number };
+  | { mode: 'kick-after'; kicker: VcpuKicker; delayMs: number }
+  | { mode: 'attach-run'; handle: VmHandle; vcpuId: number; rip: number };
 
 const libc = koffi.load('libc.so.6');
 const pipe = libc.func('int pipe(_Out_ int *fds)');
@@ -35,6 +36,23 @@ switch (job.mode) {
     mem[job.writeAt] = job.value;
     vm.close();
     port.postMessage({ seen, regions: vm.regions().length });
+    break;
+  }
+  case 'attach-run': {
+    // A vCPU created and run in this thread, on the VM another thread created: real mode, flat segments at 0.
+    const vm = attachKvmVm(job.handle);
+    const vcpu = vm.createVcpu(job.vcpuId);
+    const s = vcpu.getSregs();
+    for (const seg of [s.cs, s.ds, s.es, s.ss, s.fs, s.gs]) {
+      seg.base = 0n;
+      seg.selector = 0;
+    }
+    vcpu.setSregs(s);
+    vcpu.setRegs({ ...vcpu.getRegs(), rip: BigInt(job.rip), rflags: 2n });
+    const exit = vcpu.run();
+    const rip = vcpu.getRegs().rip;
+    vm.close();
+    port.postMessage({ reason: exit.reason, rip });
     break;
   }
   case 'kick-after':
