@@ -40,6 +40,7 @@ function openError(path: string, errno: number): HypervisorUnavailableError {
 export class KvmSystem implements Hypervisor {
   readonly backend = 'kvm';
   private cpuidCache: CpuidEntry[] | undefined;
+  private closed = false;
 
   private constructor(
     private readonly fd: number,
@@ -97,6 +98,8 @@ export class KvmSystem implements Hypervisor {
 
   /** Closes /dev/kvm; VMs already created keep working (they hold their own fds). */
   close(): void {
+    if (this.closed) return; // a second close() could close an unrelated fd that reused the number
+    this.closed = true;
     close(this.fd);
   }
 }
