@@ -63,6 +63,8 @@ export class Debugger implements DebugTarget {
   private end: StopEvent | undefined;
   /** After detach the guest runs on with no debugger until it ends or a debugger attaches again. */
   private freeRun: Promise<StopEvent> | undefined;
+  /** How the guest ended, once it has (undefined while it can still run, and after a kill). */
+  guestEnd: GuestEnd | undefined;
 
   constructor(
     private readonly guest: DebuggerGuest,
@@ -287,7 +289,9 @@ export class Debugger implements DebugTarget {
     if (exit.reason !== ExitReason.Debug) {
       if (exit.reason === ExitReason.Intr) return undefined;
       const end = handleExit(this.vcpu(i), this.guest.bus, exit);
-      return end ? endEvent(end) : undefined;
+      if (!end) return undefined;
+      this.guestEnd ??= end;
+      return endEvent(end);
     }
     const { exception, pc, dr6 } = exit.debug;
     const stop = (reason: StopReason): StopEvent => ({ kind: 'stopped', vcpu: i, reason });

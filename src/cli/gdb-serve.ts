@@ -1,0 +1,80 @@
+// `guestdbg run --gdb ...`: the guest under the debugger core, served to gdb (like QEMU's -gdb / -s -S).
+import type { BackendName } from '../abi/index.js';
+import { Debugger } from '../debugger/debugger.js';
+import { detectFeatures } from '../debugger/features.js';
+import type { StopEvent } from '../debugger/target.js';
+import { GdbServer, parseListenSpec } from '../gdbstub/server.js';
+import { openSerialOutput, type SerialTarget } from '../machine/devices/serial-sink.js';
+import { describeEnd } from '../machine/guest-end.js';
+import { checkPvhElf, readImage } from '../machine/loader.js';
+import { prepareGuest } from '../machine/prepare.js';
+import { openBackend } from './backend.js';
+import { ExitCode, exitCodeOf } from './exit-codes.js';
+import { UsageError } from './user-error.js';
+
+export interface GdbRunCommand {
+  backend: BackendName;
+  memoryBytes: number;
+  serial: SerialTarget;
+  cmdline: string;
+  imagePath: string;
+  /** --gdb: tcp:HOST:PORT, :PORT or unix:PATH */
+  listen: string;
+  /** --wait-gdb: stay stopped at the entry point until gdb attaches and continues (QEMU's -S). */
+  waitGdb: boolean;
+}
+
+const log = (line: string) => process.stderr.write(`guestdbg: ${line}\n`);
+
+/** Returns the process exit status once the guest has ended (or gdb killed it). */
+export async function runWithGdb(cmd: GdbRunCommand): Promise<number> {
+  let spec: ReturnType<typeof parseListenSpec>;
+  try {
+    spec = parseListenSpec(cmd.listen);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const image = readImage(cmd.imagePath);
+  checkPvhElf(image, cmd.imagePath, cmd.memoryBytes);
+  const hv = await openBackend(cmd.backend);
+  const serial = openSerialOutput(cmd.serial);
+  const guest = prepareGuest({
+    hypervisor: hv,
+    image,
+    imagePath: cmd.imagePath,
+    memoryBytes: cmd.memoryBytes,
+    cmdline: cmd.cmdline,
+    serial: serial.write,
+  });
+  let ended: (ev: StopEvent) => void = () => {};
+  const end = new Promise<StopEvent>((resolve) => {
+    ended = resolve;
+  });
+  const features = await detectFeatures(hv);
+  const dbg = new Debugger({ vm: guest.vm, vcpus: [guest.vcpu], bus: guest.bus }, features, {
+    onEnd: (ev) => ended(ev),
+  });
+  const server = new GdbServer(dbg, { log });
+  try {
+    const where = await server.listen(spec);
+    const target = where.startsWith('unix:') ? where.slice('unix:'.length) : where.slice('tcp:'.length);
+    log(`gdb stub on ${where}; attach with: gdb -ex 'target remote ${target}' ${cmd.imagePath}`);
+    // Without --wait-gdb the guest starts at once; a debugger that connects later stops it (QEMU's -s).
+    if (!cmd.waitGdb) await dbg.detach();
+    const last = await end;
+    // Give gdb a moment to read the final W/X reply before the socket goes away.
+    await new Promise((r) => setTimeout(r, 50));
+    if (dbg.guestEnd) {
+      if (dbg.guestEnd.kind !== 'debug-exit' && dbg.guestEnd.kind !== 'reset') log(describeEnd(dbg.guestEnd));
+      return exitCodeOf(dbg.guestEnd);
+    }
+    log(last.kind === 'terminated' ? last.message : 'guest stopped');
+    return ExitCode.Reset;
+  } finally {
+    server.close();
+    await dbg.close();
+    serial.close();
+    guest.vm.close();
+    hv.close();
+  }
+}
