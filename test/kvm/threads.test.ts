@@ -80,3 +80,15 @@ test('a worker attached through vm.handle() sees and writes the same guest RAM (
     freeHostMemory(ram);
   }
 });
+
+test('kicking a vCPU thread that no longer exists is not an error (ESRCH); the flag stays set for a later run()', () => {
+  const run = allocHostMemory(4096);
+  try {
+    /** Above the largest possible pid_max (2^22): no such thread. */
+    const NO_SUCH_THREAD = 0x7fff_fff0;
+    kickKvm({ backend: 'kvm', runAddress: run.hostAddress, threadId: NO_SUCH_THREAD });
+    assert.equal(run.memory[KVM_RUN_STRUCT.offsets.immediate_exit], 1);
+  } finally {
+    freeHostMemory(run);
+  }
+});

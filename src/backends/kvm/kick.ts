@@ -19,7 +19,10 @@ import { encodeSigaction, sigsetOf } from './structs/signal.js';
 
 /** SIGRTMIN + 6: a real-time signal nobody else in a Node process uses (kvmtool takes SIGRTMIN..+2, glibc below). */
 const KICK_SIGNAL_OFFSET = 6;
-/** sa_flags = 0: no SA_RESTART, so the interrupted KVM_RUN returns EINTR instead of being restarted. */
+/**
+ * sa_flags = 0, no SA_RESTART: KVM_RUN "returns -EINTR with exit_reason KVM_EXIT_INTR when a signal is pending",
+ * and any other blocking call the kick interrupts fails with EINTR too instead of silently resuming.
+ */
 const NO_SA_FLAGS = 0;
 /** immediate_exit is one byte; map just past it. */
 const IMMEDIATE_EXIT_SPAN = KVM_RUN_STRUCT.offsets.immediate_exit + 1;
