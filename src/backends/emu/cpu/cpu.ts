@@ -1,0 +1,258 @@
+// The emu vCPU's execution loop: instruction boundary (events, interrupts, kicks), fetch+decode, dispatch to
+// the family handlers (exec/), commit, debug hooks, and the conversion of guest faults into IDT delivery.
+import { CR0, EFER, RFLAGS } from '../../../x86/control-regs.js';
+import { Attr } from '../../../x86/descriptors.js';
+import { Vector } from '../../../x86/vectors.js';
+import type { DebugUnit } from '../debug-hooks.js';
+import { decode } from '../decode/decoder.js';
+import { createInsn, DecodeMode, type Insn } from '../decode/insn.js';
+import { OP_COUNT } from '../decode/ops.js';
+import type { PhysMemory } from '../memory.js';
+import { EXIT, FAULT } from '../signals.js';
+import { deliverEvent, EventKind } from './interrupts.js';
+import { CpuMem, Need, PendingExit } from './mmu.js';
+import { Seg } from './state.js';
+
+/** One execution handler per Op (exec/index.ts fills the table). */
+export type ExecFn = (cpu: Cpu, insn: Insn) => void;
+
+/** run() results beyond PendingExit (which covers IO/MMIO/HLT/SHUTDOWN/DEBUG). */
+export const RunResult = { ...PendingExit, Intr: 8, IrqWindowOpen: 9, InternalError: 10 } as const;
+
+/** How many instructions run between two looks at the kick flag ("at least every few thousand"). */
+const KICK_INTERVAL = 4096;
+
+/** Contributory exceptions (SDM vol. 3 table 6-4): two of them in a row make #DF. */
+function contributory(v: number): boolean {
+  return v === 0 || (v >= 10 && v <= 13);
+}
+
+export class Cpu extends CpuMem {
+  readonly insn: Insn = createInsn();
+  /** Offset of the instruction after the current one (branches overwrite it). */
+  nextRip = 0;
+  /** rip of the instruction being executed. */
+  startRip = 0;
+  /** The current instruction is being re-executed after an IN/MMIO-read exit (debug hooks must not refire). */
+  resumed = false;
+  /** An OUT/OUTS exit returned with rip still at the instruction (KVM's PIO completion): commit on next run. */
+  deferredRip = Number.NaN;
+  deferredTf = false;
+  /** #UD counts of operations the executor does not implement (guestdbg run --stats), by op id. */
+  readonly unimplemented = new Uint32Array(OP_COUNT);
+  /** #UD counts of undecodable encodings, by map * 256 + opcode. */
+  readonly undecodable = new Uint32Array(4 * 256);
+  /** Instructions retired (for --stats / MIPS). */
+  retired = 0;
+  /** Set when the last run() ended in an internal error: what went wrong. */
+  internalError = '';
+  /** SharedArrayBuffer-backed kick flag: [0] = 1 asks run() to return Intr. */
+  kick: Int32Array = new Int32Array(new SharedArrayBuffer(4));
+  halted = false;
+
+  private readonly fetcher = (off: number): number => this.fetchByte(this.fetchBase + off);
+
+  constructor(
+    mem: PhysMemory,
+    makeDebug: (cpu: Cpu) => DebugUnit,
+    private readonly handlers: ExecFn[],
+  ) {
+    super(mem);
+    this.dbg = makeDebug(this);
+    this.resetSegments();
+    this.updateMode();
+  }
+
+  /** Recompute the cached mode after CR0, EFER, CS, SS or RFLAGS.VM change. */
+  updateMode(): void {
+    const pe = (this.cr0 & CR0.PE) !== 0;
+    const csAttr = this.segAttr[Seg.CS]!;
+    this.long64 = (this.efer & EFER.LMA) !== 0 && (csAttr & Attr.L) !== 0;
+    const v86 = (this.rflags & RFLAGS.VM) !== 0;
+    if (!pe) this.cpl = 0;
+    else if (v86) this.cpl = 3;
+    this.mode = this.long64
+      ? DecodeMode.Long64
+      : pe && !v86
+        ? (csAttr & Attr.DB) !== 0
+          ? DecodeMode.Prot32
+          : DecodeMode.Prot16
+        : DecodeMode.Real16;
+    this.stack32 = (this.segAttr[Seg.SS]! & Attr.DB) !== 0;
+    const user = this.cpl === 3;
+    this.needR = user ? Need.RU : Need.RS;
+    this.needW = user ? Need.WU : Need.WS;
+    this.needX = user ? Need.XU : Need.XS;
+    this.fetchVpn = Number.NaN;
+  }
+
+  /** Mask an instruction-pointer value to the current code size. */
+  maskIp(v: number, size: number): number {
+    if (size === 8) return v;
+    return size === 4 ? v >>> 0 : v & 0xffff;
+  }
+
+  /** Linear address of the current rip. */
+  ripLinear(): number {
+    return this.long64 ? this.rip : (this.segBase[Seg.CS]! + this.rip) % 4294967296;
+  }
+
+  /**
+   * KVM_RUN: execute until an exit. Returns a RunResult; the exit's details are in the exit* fields.
+   */
+  run(): number {
+    this.exitKind = PendingExit.None;
+    if (this.kick[0] !== 0) {
+      this.kick[0] = 0;
+      return RunResult.Intr;
+    }
+    if (!Number.isNaN(this.deferredRip)) {
+      // Completion of an OUT: the instruction retires now (its traps come after it, as on KVM).
+      this.rip = this.deferredRip;
+      this.deferredRip = Number.NaN;
+      const tf = this.deferredTf;
+      try {
+        if (tf || this.dbg.active) this.dbg.afterInsn(tf);
+      } catch (e) {
+        const r = this.onSignal(e);
+        if (r !== RunResult.None) return r;
+      }
+    }
+    let budget = KICK_INTERVAL;
+    for (;;) {
+      try {
+        for (;;) {
+          if (--budget === 0) {
+            budget = KICK_INTERVAL;
+            if (this.kick[0] !== 0) {
+              this.kick[0] = 0;
+              return RunResult.Intr;
+            }
+          }
+          if (this.queuedVector >= 0 || this.pendingIrq >= 0 || this.nmiPending || this.requestIrqWindow) {
+            const r = this.boundaryEvents();
+            if (r !== RunResult.None) return r;
+          }
+          this.step();
+          if (this.exitKind !== PendingExit.None) return this.exitKind;
+        }
+      } catch (e) {
+        const r = this.onSignal(e);
+        if (r !== RunResult.None) return r;
+      }
+    }
+  }
+
+  /** Execute one instruction (no boundary events). Throws FAULT/EXIT. */
+  step(): void {
+    const rip = this.rip;
+    this.startRip = rip;
+    const la = this.long64 ? rip : (this.segBase[Seg.CS]! + rip) % 4294967296;
+    this.fetchBase = la;
+    // --- DEBUG hook: instruction breakpoints / host single-step (one boolean when nothing is armed) ---
+    if (this.dbg.active) this.dbg.beforeInsn(la, this.resumed);
+    this.resumed = false;
+    const insn = this.insn;
+    const st = decode(this.fetcher, this.mode, insn);
+    if (st !== 0) {
+      if (insn.op === 0) this.undecodable[((insn.map & 3) << 8) | (insn.opcode & 0xff)]!++;
+      this.raise(st, st === Vector.GP ? 0 : -1);
+    }
+    const tf = (this.rflags & RFLAGS.TF) !== 0;
+    this.shadow = 0;
+    const next = rip + insn.len;
+    this.nextRip = this.long64 ? next : this.mode === DecodeMode.Prot32 ? next >>> 0 : next & 0xffff;
+    this.handlers[insn.op]!(this, insn);
+    if (this.exitKind === PendingExit.IoOut) {
+      // KVM leaves rip at the OUT until the next KVM_RUN completes it.
+      this.deferredRip = this.nextRip;
+      this.deferredTf = tf;
+      return;
+    }
+    this.rip = this.nextRip;
+    this.retired++;
+    // --- DEBUG hook: trap-class #DB after the instruction (TF/BS, data/IO breakpoints, host single-step) ---
+    if (tf || this.dbg.active) this.dbg.afterInsn(tf);
+  }
+
+  /** Pending events at an instruction boundary: queued exceptions, NMI, external interrupts, irq window. */
+  private boundaryEvents(): number {
+    if (this.queuedVector >= 0) {
+      const v = this.queuedVector;
+      const code = this.queuedErrorCode;
+      this.queuedVector = -1;
+      this.queuedErrorCode = -1;
+      this.faultVector = v;
+      this.faultCode = code;
+      throw FAULT;
+    }
+    const canIrq = this.shadow === 0 && !this.dbg.blockIrq();
+    if (this.nmiPending && canIrq && !this.nmiMasked) {
+      this.nmiPending = false;
+      this.nmiMasked = true;
+      this.halted = false;
+      deliverEvent(this, Vector.NMI, -1, EventKind.Nmi);
+      return RunResult.None;
+    }
+    const ifSet = (this.rflags & RFLAGS.IF) !== 0;
+    if (this.pendingIrq >= 0 && ifSet && canIrq) {
+      const v = this.pendingIrq;
+      this.pendingIrq = -1;
+      this.halted = false;
+      deliverEvent(this, v, -1, EventKind.External);
+      return RunResult.None;
+    }
+    if (this.requestIrqWindow && this.pendingIrq < 0 && ifSet && canIrq) return RunResult.IrqWindowOpen;
+    return RunResult.None;
+  }
+
+  /** A thrown signal: deliver a guest fault (with #DF/triple-fault escalation) or report an exit. */
+  private onSignal(e: unknown): number {
+    if (e === EXIT) {
+      // The instruction was aborted for the VMM (IN / MMIO read): rip stays on it and it runs again.
+      if (this.exitKind === PendingExit.IoIn || this.exitKind === PendingExit.MmioRead) {
+        this.resumed = true;
+        this.rip = this.startRip;
+      }
+      return this.exitKind;
+    }
+    if (e !== FAULT) {
+      this.internalError = e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e);
+      return RunResult.InternalError;
+    }
+    this.exitKind = PendingExit.None;
+    let vector = this.faultVector;
+    let code = this.faultCode;
+    let kind: number = EventKind.Exception;
+    for (;;) {
+      try {
+        // --- DEBUG hook: #DB/#BP the host intercepts (KVM_EXIT_DEBUG) instead of delivering ---
+        if ((vector === Vector.DB || vector === Vector.BP) && this.dbg.interceptException(vector)) {
+          return this.exitKind === PendingExit.None ? RunResult.Debug : this.exitKind;
+        }
+        deliverEvent(this, vector, code, kind);
+        return RunResult.None;
+      } catch (e2) {
+        if (e2 === EXIT) return this.onSignal(e2);
+        if (e2 !== FAULT) return this.onSignal(e2);
+        const second = this.faultVector;
+        // "If a second exception occurs while the processor is attempting to call the handler for a #DF,
+        // the processor enters shutdown mode" (triple fault).
+        if (vector === Vector.DF) return RunResult.Shutdown;
+        if (
+          (contributory(vector) && contributory(second)) ||
+          (vector === Vector.PF && (contributory(second) || second === Vector.PF))
+        ) {
+          vector = Vector.DF;
+          code = 0;
+        } else {
+          vector = second;
+          code = this.faultCode;
+        }
+        kind = EventKind.Exception;
+      }
+    }
+  }
+}
+
+export { RFLAGS };
