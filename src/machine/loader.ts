@@ -96,24 +96,43 @@ function pvhEntry(path: string, notes: ElfNote[]): number {
   return Number(entry);
 }
 
+/** A validated image, not yet copied anywhere. */
+export interface CheckedImage extends LoadedImage {
+  /** File offset of each segment's bytes, parallel to `segments`. */
+  fileOffsets: number[];
+}
+
 /**
- * Validates `image` and loads it into `ram` (guest-physical `ramBase`..). Throws GuestImageError(path, reason)
- * with a sentence a user can act on for every rejected case.
+ * Validates `image` for RAM of `ramSize` bytes at guest-physical `ramBase` without writing anything.
+ * Throws GuestImageError(path, reason) with a sentence a user can act on for every rejected case.
  */
-export function loadPvhElf(image: Uint8Array, path: string, ram: Uint8Array, ramBase = 0n): LoadedImage {
+export function checkPvhElf(image: Uint8Array, path: string, ramSize: number, ramBase = 0n): CheckedImage {
   if (!isElf(image)) {
     const what = image.length === 0 ? 'an empty file' : looksLikeText(image) ? 'a text file' : 'not an ELF file';
     throw new GuestImageError(path, `${what}, not an ELF guest image; pass a PVH ELF such as guests/hello.elf`);
   }
   try {
-    return loadElf(image, path, ram, ramBase);
+    return checkElf(image, path, ramSize, ramBase);
   } catch (err) {
     if (err instanceof ElfFormatError) throw new GuestImageError(path, `malformed ELF: ${err.message}`);
     throw err;
   }
 }
 
-function loadElf(image: Uint8Array, path: string, ram: Uint8Array, ramBase: bigint): LoadedImage {
+/** Validates `image` (see checkPvhElf) and copies its segments into `ram` (guest-physical `ramBase`..). */
+export function loadPvhElf(image: Uint8Array, path: string, ram: Uint8Array, ramBase = 0n): LoadedImage {
+  const checked = checkPvhElf(image, path, ram.length, ramBase);
+  checked.segments.forEach((seg, i) => {
+    const at = Number(BigInt(seg.paddr) - ramBase);
+    const off = checked.fileOffsets[i]!;
+    ram.set(image.subarray(off, off + seg.filesz), at);
+    ram.fill(0, at + seg.filesz, at + seg.memsz);
+  });
+  const { fileOffsets: _, ...loaded } = checked;
+  return loaded;
+}
+
+function checkElf(image: Uint8Array, path: string, ramSize: number, ramBase: bigint): CheckedImage {
   const r = new ElfBytes(image);
   const h = readHeader(r);
   if (h.machine !== ElfMachine.X86_64 && h.machine !== ElfMachine.I386) {
@@ -121,14 +140,15 @@ function loadElf(image: Uint8Array, path: string, ram: Uint8Array, ramBase: bigi
   }
   const sections = readSectionHeaders(r, h);
   const loads = readProgramHeaders(r, h).filter((p) => p.type === PhType.Load && p.memsz > 0);
-  if (loads.length === 0)
+  if (loads.length === 0) {
     throw new GuestImageError(path, 'no PT_LOAD segment: nothing to load; link it as an executable');
+  }
   const entry = pvhEntry(path, notesOf(r, h, sections));
 
-  const ramEnd = ramBase + BigInt(ram.length);
+  const ramEnd = ramBase + BigInt(ramSize);
   const segments: LoadedSegment[] = [];
+  const fileOffsets: number[] = [];
   let end = 0;
-  // Validate every segment before writing any, so a rejected image leaves RAM untouched.
   for (const ph of loads) {
     if (ph.filesz > ph.memsz) {
       throw new GuestImageError(
@@ -154,12 +174,8 @@ function loadElf(image: Uint8Array, path: string, ram: Uint8Array, ramBase: bigi
       );
     }
     segments.push({ paddr: Number(ph.paddr), filesz: ph.filesz, memsz: ph.memsz });
+    fileOffsets.push(ph.offset);
     end = Math.max(end, Number(segEnd));
   }
-  loads.forEach((ph, i) => {
-    const at = Number(ph.paddr - ramBase);
-    ram.set(image.subarray(ph.offset, ph.offset + ph.filesz), at);
-    ram.fill(0, at + ph.filesz, at + segments[i]!.memsz);
-  });
-  return { entry, segments, symbols: readSymbols(r, h, sections), end };
+  return { entry, segments, symbols: readSymbols(r, h, sections), end, fileOffsets };
 }

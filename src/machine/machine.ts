@@ -130,23 +130,19 @@ export class Machine {
   }
 
   /** Runs until the guest ends or `timeoutMs` passes (then every vCPU is stopped and the end is a timeout). */
-  async runToEnd(timeoutMs: number): Promise<GuestEnd> {
+  async runToEnd(timeoutMs?: number): Promise<GuestEnd> {
     this.resume();
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const left = deadline - performance.now();
-      let event: MachineEvent;
-      try {
-        event = await this.nextEvent(Math.max(0, left));
-      } catch (err) {
-        if (!(err instanceof MachineTimeoutError)) throw err;
-        await this.stopAll(Control.Stop);
-        return { kind: 'timeout', ms: timeoutMs };
-      }
-      if (event.kind === 'end') return event.end;
-      // Nobody is debugging: a debug exit is not something this run can explain.
-      return { kind: 'unexpected-exit', reason: ExitReason.Debug, rip: event.debug.pc };
+    let event: MachineEvent;
+    try {
+      event = await this.nextEvent(timeoutMs);
+    } catch (err) {
+      if (!(err instanceof MachineTimeoutError)) throw err;
+      await this.stopAll(Control.Stop);
+      return { kind: 'timeout', ms: err.ms };
     }
+    if (event.kind === 'end') return event.end;
+    // Nobody is debugging: a debug exit is not something this run can explain.
+    return { kind: 'unexpected-exit', reason: ExitReason.Debug, rip: event.debug.pc };
   }
 
   /** Calls a vCPU method in its thread; the vCPU must be stopped. */

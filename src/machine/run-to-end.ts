@@ -1,5 +1,5 @@
 // Runs one vCPU on the calling thread until the guest ends, handling I/O and MMIO exits.
-import { type Exit, ExitReason, type Vcpu } from '../abi/index.js';
+import { type DebugExitArch, type Exit, ExitReason, type Vcpu } from '../abi/index.js';
 import { RFLAGS } from '../x86/control-regs.js';
 import type { IoBus } from './devices/io-bus.js';
 import type { GuestEnd } from './guest-end.js';
@@ -43,7 +43,11 @@ export function handleExit(vcpu: Vcpu, bus: IoBus, exit: Exit): GuestEnd | undef
   }
 }
 
-export function runToEnd(vcpu: Vcpu, bus: IoBus, opts: RunOptions): GuestEnd {
+/** Why runUntilStop returned: a debug exit (for whoever set up guest debugging) or the guest's end. */
+export type RunStop = { kind: 'debug'; debug: DebugExitArch } | { kind: 'end'; end: GuestEnd };
+
+/** Runs until a KVM_EXIT_DEBUG or the guest's end (or the timeout, which is an end). */
+export function runUntilStop(vcpu: Vcpu, bus: IoBus, opts: RunOptions): RunStop {
   const watchdog = opts.watchdog ?? new Watchdog();
   watchdog.arm(vcpu.kicker(), opts.timeoutMs);
   try {
@@ -51,14 +55,22 @@ export function runToEnd(vcpu: Vcpu, bus: IoBus, opts: RunOptions): GuestEnd {
       const exit = vcpu.run();
       if (exit.reason === ExitReason.Intr) {
         // A kick before the deadline is stale (from an earlier run); keep going.
-        if (watchdog.expired()) return { kind: 'timeout', ms: opts.timeoutMs };
+        if (watchdog.expired()) return { kind: 'end', end: { kind: 'timeout', ms: opts.timeoutMs } };
         continue;
       }
+      if (exit.reason === ExitReason.Debug) return { kind: 'debug', debug: exit.debug };
       const end = handleExit(vcpu, bus, exit);
-      if (end) return end;
+      if (end) return { kind: 'end', end };
     }
   } finally {
     watchdog.disarm();
     if (!opts.watchdog) void watchdog.close();
   }
+}
+
+/** Runs until the guest ends; a debug exit here means nobody is debugging, so it ends the run too. */
+export function runToEnd(vcpu: Vcpu, bus: IoBus, opts: RunOptions): GuestEnd {
+  const stop = runUntilStop(vcpu, bus, opts);
+  if (stop.kind === 'end') return stop.end;
+  return { kind: 'unexpected-exit', reason: ExitReason.Debug, rip: stop.debug.pc };
 }

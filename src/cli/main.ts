@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// The `guestdbg` command. Commands load the backends lazily (see backend.ts); every failure is one line.
+import { existsSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import type { BackendName } from '../abi/index.js';
+import { checkPvhElf, readImage } from '../machine/loader.js';
+import { importWithBackends } from './backend.js';
+import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
+import { parseBackend, parseMemory, parseSerial, parseTimeout } from './options.js';
+import { reportFailure } from './user-error.js';
+
+const DEFAULT_MEMORY = '64M';
+const KVM_DEVICE = '/dev/kvm';
+
+/** caps is most interesting on real KVM: use it when the device exists, else the emulator. */
+function defaultCapsBackend(): BackendName {
+  return existsSync(KVM_DEVICE) ? 'kvm' : 'emu';
+}
+
+const program = new Command()
+  .name('guestdbg')
+  .description(
+    'A hypervisor built around guest debugging: the KVM guest-debug interface on our own x86-64 CPU (emu) or /dev/kvm (kvm).',
+  )
+  .exitOverride()
+  .configureOutput({
+    outputError: (str, write) => write(`guestdbg: ${str.replace(/^error: /, '').trim()} (see guestdbg --help)\n`),
+  });
+
+program
+  .command('run')
+  .description(
+    "Run a PVH ELF guest to its end; COM1 goes to --serial, the exit status is the guest's isa-debug-exit status.",
+  )
+  .argument('<image>', 'a PVH ELF (ELF with a XEN_ELFNOTE_PHYS32_ENTRY note), e.g. guests/hello.elf')
+  .addOption(new Option('--backend <name>', 'emu (our x86-64 CPU) or kvm (/dev/kvm)').default('emu'))
+  .option('--memory <size>', 'guest RAM: a size with K/M/G (a bare number means MiB)', DEFAULT_MEMORY)
+  .option('--serial <target>', 'COM1 output: stdio, none or file:PATH', 'stdio')
+  .option('--timeout <seconds>', 'stop the guest after this many seconds (default: no limit)')
+  .option('--cmdline <string>', 'the command line passed in hvm_start_info', '')
+  .addHelpText('after', `\n${EXIT_CODE_HELP}`)
+  .action(
+    async (
+      image: string,
+      o: { backend: string; memory: string; serial: string; timeout?: string; cmdline: string },
+    ) => {
+      const backend = parseBackend(o.backend);
+      const memoryBytes = parseMemory(o.memory);
+      const serial = parseSerial(o.serial);
+      const timeoutMs = parseTimeout(o.timeout);
+      // Validate the image before touching a backend, so a bad file is reported as such on every host.
+      const bytes = readImage(image);
+      checkPvhElf(bytes, image, memoryBytes);
+      const cmd = { backend, memoryBytes, serial, timeoutMs, cmdline: o.cmdline, imagePath: image, image: bytes };
+      const { runCommand } = await importWithBackends(() => import('./run.js'));
+      process.exitCode = await runCommand(cmd);
+    },
+  );
+
+program
+  .command('caps')
+  .description(
+    'For every guest-debug feature: what the backend advertises and whether it really works (a tiny probe guest per feature).',
+  )
+  .option('--backend <name>', `emu or kvm (default: kvm when ${KVM_DEVICE} exists, else emu)`)
+  .option('--json', 'print the report as JSON')
+  .action(async (o: { backend?: string; json?: boolean }) => {
+    const backend = o.backend === undefined ? defaultCapsBackend() : parseBackend(o.backend);
+    const { capsReport, formatCaps } = await importWithBackends(() => import('./caps.js'));
+    const report = await capsReport(backend);
+    process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatCaps(report));
+  });
+
+program
+  .command('demo')
+  .description(
+    'Boot guests/demo.elf and show a hardware breakpoint, single-steps, a watchpoint and a software breakpoint.',
+  )
+  .option('--backend <name>', 'emu or kvm', 'emu')
+  .action(async (o: { backend: string }) => {
+    const backend = parseBackend(o.backend);
+    const { demoCommand } = await importWithBackends(() => import('./demo.js'));
+    process.exitCode = await demoCommand(backend);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Help and version print and exit 0; commander already printed any usage error in one line.
+    process.exitCode = err.exitCode === 0 ? 0 : ExitCode.BadInput;
+  } else {
+    reportFailure(err);
+  }
+}

@@ -1,0 +1,44 @@
+// Parsing and checking of command-line option values; every failure is a UsageError with the fix.
+import type { BackendName } from '../abi/index.js';
+import { PAGE_SIZE } from '../machine/boot.js';
+import { parseSerialTarget, type SerialTarget } from '../machine/devices/serial-sink.js';
+import { HIGH_MEMORY_START } from '../machine/low-memory.js';
+import { UsageError } from './user-error.js';
+
+const UNITS: Record<string, number> = { K: 1 << 10, M: 1 << 20, G: 1 << 30 };
+/** RAM is one block from guest-physical 0; it stops below the 3 GiB..4 GiB hole (KVM's TSS page lives there). */
+export const MAX_MEMORY_BYTES = 3 * (1 << 30);
+/** The image is loaded at 1 MiB: at least 1 MiB above that. */
+export const MIN_MEMORY_BYTES = 2 * HIGH_MEMORY_START;
+
+/** --memory: a number with an optional K/M/G suffix (a bare number means MiB, like QEMU's -m). */
+export function parseMemory(text: string): number {
+  const m = /^(\d+)\s*([KMG])?(i?B)?$/i.exec(text.trim());
+  if (!m) throw new UsageError(`--memory '${text}' is not a size; write e.g. 64M, 512M or 1G`);
+  const unit = UNITS[(m[2] ?? 'M').toUpperCase()]!;
+  const bytes = Number(m[1]) * unit;
+  if (bytes % PAGE_SIZE !== 0) throw new UsageError(`--memory '${text}' is not a multiple of 4K; round it, e.g. 64M`);
+  if (bytes < MIN_MEMORY_BYTES) throw new UsageError(`--memory '${text}' is too small; use at least 2M`);
+  if (bytes > MAX_MEMORY_BYTES) throw new UsageError(`--memory '${text}' is too large; guestdbg supports up to 3G`);
+  return bytes;
+}
+
+export function parseBackend(text: string): BackendName {
+  if (text === 'emu' || text === 'kvm') return text;
+  throw new UsageError(`--backend '${text}' is unknown; use --backend emu or --backend kvm`);
+}
+
+export function parseSerial(text: string): SerialTarget {
+  const t = parseSerialTarget(text);
+  if (!t) throw new UsageError(`--serial '${text}' is not understood; use stdio, none or file:PATH`);
+  return t;
+}
+
+/** --timeout SECONDS: a positive number; undefined = no limit. */
+export function parseTimeout(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const s = Number(text);
+  if (!Number.isFinite(s) || s <= 0)
+    throw new UsageError(`--timeout '${text}' is not a positive number of seconds; write e.g. --timeout 10`);
+  return Math.round(s * 1000);
+}
