@@ -119,6 +119,8 @@ export interface Insn {
   imm: number;
   immHi: number;
   imm2: number;
+  /** The opcode-table descriptor that matched (decode/table.ts desc* arrays), -1 for #UD. */
+  desc: number;
 }
 
 /** A blank Insn for a caller to own and hand to decode() again and again (the decoder never allocates). */
@@ -149,5 +151,6 @@ export function createInsn(): Insn {
     imm: 0,
     immHi: 0,
     imm2: 0,
+    desc: -1,
   };
 }
