@@ -14,6 +14,19 @@ import type {
 
 export type BackendName = 'emu' | 'kvm';
 
+/** A watchpoint outside the debug registers: `len` bytes from `addr`; 'r' = reads only (DRs cannot express it). */
+export interface SoftWatch {
+  addr: bigint;
+  len: number;
+  kind: 'r' | 'w' | 'rw';
+}
+
+/** The argument of vcpu.setSoftBreakpoints(): the complete new set (empty disarms everything). */
+export interface SoftBreakpoints {
+  exec?: readonly bigint[];
+  watch?: readonly SoftWatch[];
+}
+
 export interface Hypervisor {
   readonly backend: BackendName;
   /** KVM_GET_API_VERSION (12 on every Linux since 2.6.22; emu answers the same). */
@@ -92,6 +105,14 @@ export interface Vcpu {
   setRequestInterruptWindow(on: boolean): void;
   /** kvm_run.ready_for_interrupt_injection after the last run() */
   readyForInterruptInjection(): boolean;
+  /**
+   * guestdbg's own, emu only (Cap.GuestdbgSoftExecBp / Cap.GuestdbgSoftWatch): replaces the vCPU's complete set of
+   * breakpoints and watchpoints that use no debug register and patch no memory. A hit ends run() with
+   * KVM_EXIT_DEBUG, exception 1, and the SOFT_* bits of constants.ts in dr6's upper half.
+   */
+  setSoftBreakpoints?(bp: SoftBreakpoints): void;
+  /** After a SOFT_WATCH exit: the linear address of the access that matched. */
+  readonly softHitAddress?: bigint;
   /** KVM_RUN: runs until an exit. Synchronous, like the ioctl. */
   run(): Exit;
   /** kvm_run.immediate_exit plus a kick: makes the current or next run() return ExitReason.Intr. Any thread may call kicker(). */

@@ -86,3 +86,14 @@ export const VcpuEventsFlag = {
 
 /** Interrupt-shadow bits of kvm_vcpu_events.interrupt.shadow. */
 export const InterruptShadow = { MovSs: 0x1, Sti: 0x2 } as const;
+
+/**
+ * KVM_EXIT_DEBUG.dr6 bits 32-63 for guestdbg's soft breakpoints (real DR6 reserves them as zero, so a KVM-only
+ * debugger never mistakes them for its own): SOFT_EXEC = an execution breakpoint (pc = its address, before the
+ * instruction); SOFT_WATCH = a watchpoint (after the access, pc = next instruction), SOFT_WRITE = it was a write;
+ * bits 48-63 = the index of the hit in the exec[] or watch[] array given to setSoftBreakpoints.
+ */
+export const SOFT_EXEC = 1n << 32n;
+export const SOFT_WATCH = 1n << 33n;
+export const SOFT_WRITE = 1n << 34n;
+export const SOFT_INDEX_SHIFT = 48n;

@@ -59,11 +59,12 @@ export class BreakpointTable {
   }
 
   /** debugreg[0..7] for KVM_SET_GUEST_DEBUG with USE_HW_BP: addresses in 0-3, DR7 in 7. */
-  debugreg(): bigint[] {
+  debugreg(suppressExecAt?: bigint): bigint[] {
     const regs = [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n];
     let dr7 = Number(DR7_FIXED_1);
     this.slots.forEach((s, i) => {
       if (!s) return;
+      if (s.addr === suppressExecAt && (s.type === BreakType.Software || s.type === BreakType.Hardware)) return;
       regs[i] = BigInt.asUintN(64, s.addr);
       const rw = s.type === BreakType.Write ? Dr7Rw.Write : s.type === BreakType.Access ? Dr7Rw.ReadWrite : Dr7Rw.Exec;
       // Execution breakpoints must use LEN=00 (SDM 18.2.4).

@@ -2,7 +2,19 @@
 // every resume (so stepping never wipes hardware breakpoints), int3 patching with step-over, and the ownership
 // decision of kvm-guest-debug.md: a #DB/#BP that is not ours is re-injected into the guest.
 // vCPUs run on the calling thread in slices (a watchdog thread kicks them), so Ctrl-C is seen between slices.
-import { type Exit, ExitReason, GuestDbg, type Regs, type Sregs, type Vcpu, type Vm } from '../abi/index.js';
+import {
+  type Exit,
+  ExitReason,
+  GuestDbg,
+  type Regs,
+  SOFT_EXEC,
+  SOFT_INDEX_SHIFT,
+  SOFT_WATCH,
+  type SoftWatch,
+  type Sregs,
+  type Vcpu,
+  type Vm,
+} from '../abi/index.js';
 import type { IoBus } from '../machine/devices/io-bus.js';
 import { describeEnd, type GuestEnd } from '../machine/guest-end.js';
 import { handleExit } from '../machine/run-to-end.js';
@@ -28,6 +40,11 @@ export interface DebugFeatures {
   swBreakpoints: boolean;
   /** Write/access watchpoints through debug registers fire. */
   dataWatchpoints: boolean;
+  /**
+   * The backend has guestdbg's soft breakpoints (emu): Z0/Z1 and Z2-Z4 then patch no memory, take no debug
+   * register, have no count limit, and read-only watchpoints (Z3) work.
+   */
+  soft: boolean;
 }
 
 export interface DebuggerGuest {
@@ -63,6 +80,13 @@ export class Debugger implements DebugTarget {
   private end: StopEvent | undefined;
   /** After detach the guest runs on with no debugger until it ends or a debugger attaches again. */
   private freeRun: Promise<StopEvent> | undefined;
+  /** Soft execution breakpoints (address -> the Z type gdb used) and watchpoints, when features.soft. */
+  private readonly softExec = new Map<bigint, BreakType>();
+  private readonly softWatch: { type: BreakType; watch: SoftWatch }[] = [];
+  /** Per vCPU: the soft set last handed to it, as a key, so unchanged sets are not sent again. */
+  private readonly softSent = new Map<number, string>();
+  /** While stepping off a breakpoint: breakpoints at this address are left out (hardware ones re-trigger). */
+  private suppress: bigint | undefined;
   /** How the guest ended, once it has (undefined while it can still run, and after a kill). */
   guestEnd: GuestEnd | undefined;
 
@@ -133,6 +157,7 @@ export class Debugger implements DebugTarget {
 
   // ---- breakpoints -------------------------------------------------------------------------------------------
   async insertBreakpoint(type: BreakType, addr: bigint, length: number): Promise<void> {
+    if (this.features.soft) return this.insertSoft(type, addr, length);
     if (type === BreakType.Software && this.features.swBreakpoints) {
       if (this.table.sw.has(addr)) return;
       const gpa = this.memory.translate(this.vcpu(0), addr);
@@ -152,7 +177,30 @@ export class Debugger implements DebugTarget {
     this.table.claimSlot({ type, addr, len: exec ? 1 : (length as 1 | 2 | 4 | 8) });
   }
 
+  private insertSoft(type: BreakType, addr: bigint, length: number): void {
+    if (type === BreakType.Software || type === BreakType.Hardware) {
+      this.softExec.set(addr, type);
+      return;
+    }
+    if (!Number.isInteger(length) || length < 1) {
+      throw new DebugTargetError('bad-argument', `watchpoint length ${length} is not a positive byte count`);
+    }
+    if (this.softWatch.some((w) => w.type === type && w.watch.addr === addr && w.watch.len === length)) return;
+    const kind = type === BreakType.Read ? 'r' : type === BreakType.Write ? 'w' : 'rw';
+    this.softWatch.push({ type, watch: { addr, len: length, kind } });
+  }
+
+  private removeSoft(type: BreakType, addr: bigint, length: number): void {
+    if (type === BreakType.Software || type === BreakType.Hardware) {
+      if (this.softExec.get(addr) === type) this.softExec.delete(addr);
+      return;
+    }
+    const i = this.softWatch.findIndex((w) => w.type === type && w.watch.addr === addr && w.watch.len === length);
+    if (i >= 0) this.softWatch.splice(i, 1);
+  }
+
   async removeBreakpoint(type: BreakType, addr: bigint, length: number): Promise<void> {
+    if (this.features.soft) return this.removeSoft(type, addr, length);
     const bp = type === BreakType.Software ? this.table.sw.get(addr) : undefined;
     if (bp) {
       // If the guest rewrote the byte since, it is the guest's now: leave it alone.
@@ -166,6 +214,8 @@ export class Debugger implements DebugTarget {
   private removeAll(): void {
     for (const bp of [...this.table.sw.values()]) void this.removeBreakpoint(BreakType.Software, bp.addr, 1);
     this.table.slots.fill(undefined);
+    this.softExec.clear();
+    this.softWatch.length = 0;
   }
 
   // ---- running -----------------------------------------------------------------------------------------------
@@ -178,7 +228,17 @@ export class Debugger implements DebugTarget {
   }
 
   private applyDebug(i: number, step: boolean, inject = 0): void {
-    this.vcpu(i).setGuestDebug({ control: this.control(step, inject), debugreg: this.table.debugreg() });
+    const vcpu = this.vcpu(i);
+    vcpu.setGuestDebug({ control: this.control(step, inject), debugreg: this.table.debugreg(this.suppress) });
+    if (vcpu.setSoftBreakpoints) {
+      const exec = [...this.softExec.keys()].filter((a) => a !== this.suppress);
+      const watch = this.softWatch.map((w) => w.watch);
+      const key = `${exec.join(',')}|${watch.map((w) => `${w.addr}:${w.len}:${w.kind}`).join(',')}`;
+      if (this.softSent.get(i) !== key) {
+        vcpu.setSoftBreakpoints({ exec, watch });
+        this.softSent.set(i, key);
+      }
+    }
   }
 
   interrupt(): void {
@@ -237,19 +297,26 @@ export class Debugger implements DebugTarget {
   }
 
   /**
-   * If pc sits on one of our int3s: put the guest's byte back, single-step it, re-insert. Returns the stop the
-   * step produced when the caller wanted a step (or something else stopped us), undefined to go on running.
+   * If pc sits on one of our execution breakpoints, step off it first: an int3 gets the guest's byte back, and
+   * hardware/soft ones are left out for that one step (they would re-trigger at once: no RF for the host's
+   * breakpoints). Returns the stop the step produced when the caller wanted a step (or something else stopped
+   * us), undefined to go on running.
    */
   private stepOver(i: number, wantStep: boolean): StopEvent | 'continue' | undefined {
-    const bp = this.table.sw.get(this.linearPc(i));
-    if (!bp) return undefined;
-    this.poke(bp.gpa, bp.orig);
+    const pc = this.linearPc(i);
+    const bp = this.table.sw.get(pc);
+    const held =
+      bp !== undefined || this.softExec.has(pc) || this.table.slots.some((s) => s?.addr === pc && s.type <= 1);
+    if (!held) return undefined;
+    if (bp) this.poke(bp.gpa, bp.orig);
+    this.suppress = pc;
     try {
       const ev = this.runStep(i);
       if (ev !== 'continue' && ev.kind === 'stopped' && ev.reason.kind === 'step' && !wantStep) return undefined;
       return ev;
     } finally {
-      if (this.table.sw.get(bp.addr) === bp) this.poke(bp.gpa, INT3);
+      this.suppress = undefined;
+      if (bp && this.table.sw.get(bp.addr) === bp) this.poke(bp.gpa, INT3);
     }
   }
 
@@ -300,6 +367,16 @@ export class Debugger implements DebugTarget {
       // Not ours: the guest's own int3 goes to its own #BP handler (INJECT_BP).
       this.applyDebug(i, stepping, GuestDbg.InjectBp);
       return 'continue';
+    }
+    if ((dr6 & SOFT_EXEC) !== 0n) {
+      return stop({ kind: this.softExec.get(pc) === BreakType.Software ? 'swbreak' : 'hwbreak' });
+    }
+    if ((dr6 & SOFT_WATCH) !== 0n) {
+      const w = this.softWatch[Number(dr6 >> SOFT_INDEX_SHIFT)];
+      if (w) {
+        const kind = w.type === BreakType.Read ? 'rwatch' : w.type === BreakType.Write ? 'watch' : 'awatch';
+        return stop({ kind, addr: w.watch.addr });
+      }
     }
     const hit = slotHits(this.table, dr6)[0];
     if (hit) {

@@ -1,6 +1,6 @@
 // Which guest-debug features the debugger may rely on: everything on emu (it implements the interface itself);
 // on kvm, what the probe saw really work, since kernels advertise features they cannot deliver (kvm_pvm does).
-import type { Hypervisor } from '../abi/index.js';
+import { Cap, type Hypervisor } from '../abi/index.js';
 import { type ProbeResult, probeGuestDebug } from '../machine/probe.js';
 import type { DebugFeatures } from './debugger.js';
 
@@ -10,12 +10,16 @@ export interface DetectedFeatures extends DebugFeatures {
 }
 
 export async function detectFeatures(hv: Hypervisor): Promise<DetectedFeatures> {
-  if (hv.backend === 'emu') return { swBreakpoints: true, dataWatchpoints: true };
+  if (hv.backend === 'emu') {
+    const soft = hv.checkExtension(Cap.GuestdbgSoftExecBp) === 1 && hv.checkExtension(Cap.GuestdbgSoftWatch) === 1;
+    return { swBreakpoints: true, dataWatchpoints: true, soft };
+  }
   const probe = await probeGuestDebug(hv);
   const works = (feature: string) => probe.some((r) => r.feature === feature && r.works);
   return {
     swBreakpoints: works('USE_SW_BP'),
     dataWatchpoints: works('USE_HW_BP write watchpoint') && works('USE_HW_BP read/write watchpoint'),
+    soft: false,
     probe,
   };
 }
