@@ -1,6 +1,6 @@
 // The VM's breakpoint table: software breakpoints (int3 patched into guest RAM) and the four debug-register
 // slots shared by hardware breakpoints and watchpoints. It turns into the host half of KVM_SET_GUEST_DEBUG.
-import { DR7_FIXED_1, Dr7Rw, dr7Len, dr7Rw, dr7Slot } from '../x86/debug-regs.js';
+import { DR7_FIXED_1, Dr7Rw, dr7Slot } from '../x86/debug-regs.js';
 import { BreakType, DebugTargetError } from './target.js';
 
 export const INT3 = 0xcc;
