@@ -1,5 +1,6 @@
 // `guestdbg demo` (npm start): a guided tour of the guest-debug interface on guests/demo.elf:
 // hardware breakpoint, single-steps, write watchpoint, software breakpoint, then the guest runs to its end.
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BackendName, GuestDbg, GuestImageError, type Hypervisor } from '../abi/index.js';
 import { SerialCapture } from '../machine/devices/serial-sink.js';
