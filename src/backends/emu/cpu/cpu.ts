@@ -1,5 +1,6 @@
 // The emu vCPU's execution loop: instruction boundary (events, interrupts, kicks), fetch+decode, dispatch to
 // the family handlers (exec/), commit, debug hooks, and the conversion of guest faults into IDT delivery.
+import type { CpuidEntry } from '../../../abi/index.js';
 import { CR0, EFER, RFLAGS } from '../../../x86/control-regs.js';
 import { Attr } from '../../../x86/descriptors.js';
 import { Vector } from '../../../x86/vectors.js';
@@ -49,6 +50,8 @@ export class Cpu extends CpuMem {
   /** SharedArrayBuffer-backed kick flag: [0] = 1 asks run() to return Intr. */
   kick: Int32Array = new Int32Array(new SharedArrayBuffer(4));
   halted = false;
+  /** CPUID leaves (KVM_SET_CPUID2 replaces them). */
+  cpuid: CpuidEntry[] = [];
 
   private readonly fetcher = (off: number): number => this.fetchByte(this.fetchBase + off);
 
@@ -184,6 +187,7 @@ export class Cpu extends CpuMem {
       this.queuedErrorCode = -1;
       this.faultVector = v;
       this.faultCode = code;
+      this.faultKind = EventKind.Exception;
       throw FAULT;
     }
     const canIrq = this.shadow === 0 && !this.dbg.blockIrq();
@@ -223,7 +227,8 @@ export class Cpu extends CpuMem {
     this.exitKind = PendingExit.None;
     let vector = this.faultVector;
     let code = this.faultCode;
-    let kind: number = EventKind.Exception;
+    let kind = this.faultKind;
+    this.faultKind = EventKind.Exception;
     for (;;) {
       try {
         // --- DEBUG hook: #DB/#BP the host intercepts (KVM_EXIT_DEBUG) instead of delivering ---
@@ -236,6 +241,14 @@ export class Cpu extends CpuMem {
         if (e2 === EXIT) return this.onSignal(e2);
         if (e2 !== FAULT) return this.onSignal(e2);
         const second = this.faultVector;
+        // A fault while vectoring INT n/INT3/INTO/INT1 is a fault of that instruction (rip back on it).
+        if (kind !== EventKind.Exception && kind !== EventKind.External && kind !== EventKind.Nmi) {
+          this.rip = this.startRip;
+          vector = second;
+          code = this.faultCode;
+          kind = EventKind.Exception;
+          continue;
+        }
         // "If a second exception occurs while the processor is attempting to call the handler for a #DF,
         // the processor enters shutdown mode" (triple fault).
         if (vector === Vector.DF) return RunResult.Shutdown;

@@ -54,6 +54,8 @@ export class CpuMem extends CpuState {
   // The fault being raised (read by the delivery code).
   faultVector = 0;
   faultCode = -1;
+  /** interrupts.ts EventKind of the event being raised (0: an exception). */
+  faultKind = 0;
 
   // The VMM exit the current instruction produced or needs.
   exitKind: number = PendingExit.None;
@@ -90,6 +92,7 @@ export class CpuMem extends CpuState {
   raise(vector: number, errorCode = -1): never {
     this.faultVector = vector;
     this.faultCode = errorCode;
+    this.faultKind = 0;
     throw FAULT;
   }
 

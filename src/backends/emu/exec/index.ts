@@ -6,11 +6,21 @@ import { OP_COUNT } from '../decode/ops.js';
 import { registerArith } from './arith.js';
 import { registerAtomic } from './atomic.js';
 import { registerBranch } from './branch.js';
+import { registerControl } from './control.js';
 import { registerFar } from './far.js';
+import { registerFlags } from './flags.js';
+import { registerInterrupt } from './interrupt.js';
 import { registerIo } from './io.js';
+import { registerMisc } from './misc.js';
 import { registerMov } from './mov.js';
+import { registerMulDiv } from './muldiv.js';
+import { registerSegment } from './segment.js';
+import { registerShift } from './shift.js';
 import { registerStack } from './stack.js';
 import { registerString } from './string.js';
+import { registerSyscall } from './syscall.js';
+import { registerSystem } from './system.js';
+import { registerTables } from './tables.js';
 
 /** "#UD: the opcode is not implemented by this CPU" — counted so the user learns which one. */
 const unimplemented: ExecFn = (cpu, insn) => {
@@ -28,5 +38,15 @@ export function buildHandlers(): ExecFn[] {
   registerMov(t);
   registerStack(t);
   registerString(t);
+  registerControl(t);
+  registerFlags(t);
+  registerInterrupt(t);
+  registerMisc(t);
+  registerSegment(t);
+  registerSyscall(t);
+  registerSystem(t);
+  registerTables(t);
+  registerMulDiv(t);
+  registerShift(t);
   return t;
 }
