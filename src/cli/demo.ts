@@ -128,7 +128,7 @@ export async function demoCommand(backend: BackendName): Promise<number> {
     });
     try {
       out(
-        `guestdbg demo: ${DEMO_IMAGE} on the ${backend} backend, ${DEMO_MEMORY_BYTES >> 20} MiB RAM, PVH entry ${hex(g.image.entry)}`,
+        `guestdbg demo: ${relative(process.cwd(), DEMO_IMAGE)} on the ${backend} backend, ${DEMO_MEMORY_BYTES >> 20} MiB RAM, PVH entry ${hex(g.image.entry)}`,
       );
       let end = tour({ g, watchdog, serial });
       if (end) out(`the guest ended before the tour finished: ${describeEnd(end)}`);
