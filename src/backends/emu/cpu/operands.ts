@@ -57,7 +57,8 @@ export function effAddr(cpu: Cpu, insn: Insn): number {
   if (asize === 8) {
     if (base === Reg.RIP) return cpu.nextRip + insn.disp;
     let lo = insn.disp;
-    let hi = insn.disp < 0 ? -1 : 0;
+    // The signed displacement's borrow reaches the high half through the carry below.
+    let hi = 0;
     if (base >= 0) {
       lo += regs[2 * base]!;
       hi += regs[2 * base + 1]! | 0;
