@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GuestDbg, InterruptShadow } from '../../src/abi/constants.js';
 import { KvmError } from '../../src/abi/errors.js';
+import { EventKind } from '../../src/backends/emu/cpu/interrupts.js';
 import { dataMatch, enabledSlots, execMatch, ioMatch } from '../../src/backends/emu/debug/match.js';
 import { dr6WithPayload, GuestDebugRegs } from '../../src/backends/emu/debug/regs.js';
 import { SOFT_EXEC, SOFT_INDEX_SHIFT, SOFT_WATCH, SOFT_WRITE } from '../../src/backends/emu/debug/soft.js';
@@ -21,6 +22,7 @@ class Raised {
 
 class FakeCpu implements DebugCpu {
   rip = 0x1000;
+  startRip = 0x1000;
   rflags = 2;
   cr4 = 0;
   cpl = 0;
@@ -132,7 +134,7 @@ describe('host control (KVM_SET_GUEST_DEBUG)', () => {
     assert.throws(() => unit.setGuestDebug(dbg(GuestDbg.InjectBp)), /EBUSY/);
     // The injected #DB reaches the guest even while the host owns #DB.
     unit.setGuestDebug(dbg(GuestDbg.Enable | GuestDbg.SingleStep));
-    assert.equal(unit.interceptException(1), false);
+    assert.equal(unit.interceptException(1, EventKind.Exception), false);
   });
   it('control without ENABLE is off', () => {
     const { cpu, unit } = setup();
@@ -163,7 +165,7 @@ describe('host control (KVM_SET_GUEST_DEBUG)', () => {
     unit.setGuestDebug(dbg(GuestDbg.InjectBp | GuestDbg.Enable | GuestDbg.UseSwBp));
     assert.equal(cpu.queuedVector, 3);
     assert.equal(cpu.rip, 0x1001);
-    assert.equal(unit.interceptException(3), false);
+    assert.equal(unit.interceptException(3, EventKind.Exception), false);
   });
   it('USE_HW_BP exec breakpoint on every slot: fault-like exit, dr6 = 0xffff0ff0 | Bi, re-triggers', () => {
     for (let i = 0; i < 4; i++) {
@@ -299,7 +301,7 @@ describe('the guest debugging itself', () => {
       outcome(() => unit.beforeInsn(0x1000, false)),
       new Raised(1, -1),
     );
-    assert.equal(unit.interceptException(1), false);
+    assert.equal(unit.interceptException(1, EventKind.Exception), false);
     assert.equal(unit.readDr(6), 0xffff4ff4);
     cpu.rflags |= RFLAGS.RF;
     assert.equal(
@@ -315,7 +317,7 @@ describe('the guest debugging itself', () => {
       outcome(() => unit.writeDr(6, 0, 0)),
       new Raised(1, -1),
     );
-    assert.equal(unit.interceptException(1), false);
+    assert.equal(unit.interceptException(1, EventKind.Exception), false);
     assert.equal(unit.getDebugRegs().dr7, 0x400n);
     assert.equal(unit.getDebugRegs().dr6, 0xffff2ff0n);
   });
@@ -328,7 +330,7 @@ describe('the guest debugging itself', () => {
       outcome(() => unit.afterInsn(true)),
       new Raised(1, -1),
     );
-    assert.equal(unit.interceptException(1), false);
+    assert.equal(unit.interceptException(1, EventKind.Exception), false);
     assert.equal(unit.readDr(6), 0xffff4ff0);
     cpu.rflags = 2;
     unit.writeDr(1, 0x5000, 0);
@@ -339,21 +341,33 @@ describe('the guest debugging itself', () => {
       outcome(() => unit.afterInsn(false)),
       new Raised(1, -1),
     );
-    unit.interceptException(1);
+    unit.interceptException(1, EventKind.Exception);
     assert.equal(unit.readDr(6), 0xffff4ff2);
   });
-  it('ICEBP: #DB with no status bits; MOV SS-held traps merge into it', () => {
+  it('ICEBP: #DB with no status bits; traps held by MOV SS are dropped; INT 1 leaves DR6 alone', () => {
     const { cpu, unit } = setup();
     unit.writeDr(6, 0xf, 0);
-    assert.equal(unit.interceptException(1), false);
+    assert.equal(unit.interceptException(1, EventKind.Icebp), false);
     assert.equal(unit.readDr(6), 0xffff0ff0);
-    // MOV SS under TF: BS held, then ICEBP delivers one #DB.
+    // MOV SS under TF: BS held, then ICEBP delivers one #DB without BS.
     cpu.rflags |= RFLAGS.TF;
     unit.beforeInsn(0x1000, false);
     cpu.shadow = InterruptShadow.MovSs;
     unit.afterInsn(true);
-    assert.equal(unit.interceptException(1), false);
-    assert.equal(unit.readDr(6), 0xffff4ff0);
+    assert.equal(unit.interceptException(1, EventKind.Icebp), false);
+    assert.equal(unit.readDr(6), 0xffff0ff0);
+    unit.writeDr(6, 0x2, 0);
+    assert.equal(unit.interceptException(1, EventKind.Software), false);
+    assert.equal(unit.readDr(6), 0xffff0ff2);
+  });
+  it('ICEBP while the host owns #DB: exit on the ICEBP itself', () => {
+    const { cpu, unit } = setup();
+    unit.setGuestDebug(dbg(GuestDbg.Enable | GuestDbg.SingleStep));
+    cpu.startRip = 0x1000;
+    cpu.rip = 0x1001;
+    assert.equal(unit.interceptException(1, EventKind.Icebp), true);
+    assert.equal(cpu.rip, 0x1000);
+    assert.deepEqual(unit.exitArch, { exception: 1, pc: 0x1000n, dr6: 0xffff0ff0n, dr7: 0x400n });
   });
 });
 

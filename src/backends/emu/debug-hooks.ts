@@ -35,8 +35,9 @@ export interface DebugUnit {
   /** INT3 (0xCC) or INT 3 (`int n` form when `intN`) is about to raise #BP at the current rip: may exit (USE_SW_BP). */
   breakpoint(intN: boolean): void;
   /** The CPU is about to deliver exception `vector` to the guest (faults and traps alike): returns true when
-   *  the unit took it instead (it then threw EXIT or arranged the exit itself). */
-  interceptException(vector: number): boolean;
+   *  the unit took it instead (it then threw EXIT or arranged the exit itself). `kind` is the EventKind
+   *  (cpu/interrupts.ts): INT n / INT3 (Software) and ICEBP (Icebp) are told apart from raised exceptions. */
+  interceptException(vector: number, kind: number): boolean;
   /** Interrupts must not be delivered now (KVM_GUESTDBG_BLOCKIRQ while single-stepping). */
   blockIrq(): boolean;
 

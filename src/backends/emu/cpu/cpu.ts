@@ -232,7 +232,7 @@ export class Cpu extends CpuMem {
     for (;;) {
       try {
         // --- DEBUG hook: #DB/#BP the host intercepts (KVM_EXIT_DEBUG) instead of delivering ---
-        if ((vector === Vector.DB || vector === Vector.BP) && this.dbg.interceptException(vector)) {
+        if ((vector === Vector.DB || vector === Vector.BP) && this.dbg.interceptException(vector, kind)) {
           return this.exitKind === PendingExit.None ? RunResult.Debug : this.exitKind;
         }
         deliverEvent(this, vector, code, kind);

@@ -19,6 +19,7 @@ import type { DebugExitArch, DebugRegs, GuestDebug } from '../../../abi/types.js
 import { CR4, RFLAGS } from '../../../x86/control-regs.js';
 import { Dr7Rw } from '../../../x86/debug-regs.js';
 import { Vector } from '../../../x86/vectors.js';
+import { EventKind } from '../cpu/interrupts.js';
 import { EXIT } from '../signals.js';
 import { dataMatch, enabledSlots, enabledSlotsOfKind, execMatch, ioMatch, slotLen } from './match.js';
 import {
@@ -51,6 +52,8 @@ export interface DebugCpu {
   long64: boolean;
   /** InterruptShadow bits of the instruction that just retired (MOV SS / POP SS set MovSs). */
   shadow: number;
+  /** rip of the instruction being executed (rip may already point past it). */
+  startRip: number;
   queuedVector: number;
   queuedErrorCode: number;
   /** PendingExit of the current run(); the unit sets PENDING_EXIT_DEBUG. */
@@ -112,16 +115,12 @@ export class EmuDebugUnit {
   /** "MOV SS / POP SS ... inhibit debug exceptions until the next instruction completes": held bits. */
   private held = 0;
   private movSsHeld = false;
-  /** The held bits survive the vectoring of an INT3 and are delivered at the handler's first instruction. */
-  private heldAcrossBp = false;
+  /** The held bits survive the vectoring of INT n / INT3 and are delivered at the handler's first instruction. */
+  private heldAcrossInt = false;
   /** A guest #DB (DR6 bits) owed after a soft-watch exit took precedence over it. */
   private deferredDb = 0;
   /** Soft exec breakpoint just reported at this linear address: resuming there does not re-trigger. */
   private softSkipLa = Number.NaN;
-  /** The unit raised this #DB itself (DR6 already updated): interceptException() lets it through. */
-  private ownDb = false;
-  /** INJECT_DB / INJECT_BP queued this vector: delivered to the guest, never intercepted. */
-  private injected = -1;
   /** rip of the last #BP exit (INJECT_BP there re-injects "as if the int3 executed": return address + 1). */
   private bpExitRip = Number.NaN;
 
@@ -161,7 +160,6 @@ export class EmuDebugUnit {
       }
       this.cpu.queuedVector = v;
       this.cpu.queuedErrorCode = -1;
-      this.injected = v;
     }
     // "if (!(vcpu->guest_debug & KVM_GUESTDBG_ENABLE)) vcpu->guest_debug = 0;"
     this.control = (c & GuestDbg.Enable) !== 0 ? c : 0;
@@ -224,7 +222,7 @@ export class EmuDebugUnit {
       this.hostStep ||
       this.soft.hasExec ||
       this.movSsHeld ||
-      this.heldAcrossBp ||
+      this.heldAcrossInt ||
       this.deferredDb !== 0;
     // Watched pages must never sit in the CPU's TLB (its fast path skips dataAccess()).
     if (wasWatching || this.watchActive) this.cpu.flushTlb(true);
@@ -243,7 +241,6 @@ export class EmuDebugUnit {
   /** Raise #DB in the guest with DR6 status `bits` (a fault before rip advanced, a trap after). */
   private guestDb(bits: number): never {
     this.guest.dr6 = dr6WithPayload(this.guest.dr6, bits);
-    this.ownDb = true;
     this.cpu.raise(Vector.DB);
   }
 
@@ -264,11 +261,11 @@ export class EmuDebugUnit {
       this.recompute();
       this.guestDb(bits);
     }
-    if (this.heldAcrossBp) {
-      // MOV SS; INT3: the held traps are delivered once the #BP has vectored (at the handler's entry).
+    if (this.heldAcrossInt) {
+      // MOV SS; INT n: the held traps are delivered once the interrupt has vectored (at the handler's entry).
       const bits = this.held;
       this.held = 0;
-      this.heldAcrossBp = false;
+      this.heldAcrossInt = false;
       this.movSsHeld = false;
       this.recompute();
       if ((bits & (this.execEnabled | enabledSlots(this.effDr7) | DR6_BS_BIT)) !== 0) this.deliverTrap(bits, la, false);
@@ -446,36 +443,37 @@ export class EmuDebugUnit {
     throw EXIT;
   }
 
-  interceptException(vector: number): boolean {
-    if (vector === Vector.BP) {
-      this.injected = -1;
-      // A MOV SS-held trap survives the vectoring of INT3 and is delivered at the handler's entry.
+  interceptException(vector: number, kind: number): boolean {
+    const cpu = this.cpu;
+    if (kind === EventKind.Software) {
+      // INT n, INT3, INTO are software interrupts: VMX's exception bitmap never sees them (the USE_SW_BP exit
+      // of INT3 happened in breakpoint()), DR6 is untouched, and traps a MOV SS held survive the vectoring:
+      // they are delivered at the handler's first instruction (kvm-unit-tests "MOV SS + watchpoint + INT n").
       if (this.movSsHeld) {
-        this.heldAcrossBp = true;
+        this.heldAcrossInt = true;
         this.armed = true;
       }
       return false;
     }
+    // #BP raised as an exception (INJECT_BP, KVM_SET_VCPU_EVENTS) goes to the guest.
+    if (vector === Vector.BP) return false;
     if (vector !== Vector.DB) return false;
-    const own = this.ownDb;
-    this.ownDb = false;
-    if (this.injected === Vector.DB) {
-      // INJECT_DB: delivered to the guest as is, with DR6 unchanged (no payload), never intercepted.
-      this.injected = -1;
-    } else if (!own) {
-      // A #DB the unit did not raise: ICEBP (INT1), a "privileged software exception" with no DR6 status
-      // (B0-B3 cleared), merged with traps held by a MOV SS shadow.
-      const bits = this.held;
+    if (kind === EventKind.Icebp) {
+      // ICEBP (INT1): a trap-like #DB with no DR6 status bit (B0-B3 cleared); traps held by a MOV SS shadow
+      // are dropped with it ("single-step + ICEBP #DB w/ MOVSS blocking": DR6 = base only).
       this.held = 0;
       this.movSsHeld = false;
-      this.stepOwed = false;
       if (this.hostOwnsDb) {
-        this.setExit(Vector.DB, this.cpu.ripLinear(), BigInt((DR6_FIXED1 | bits) >>> 0));
+        // vmx.c: the ICEBP #DB exit "occurs on the ICEBP itself": pc and rip are the ICEBP's.
+        cpu.rip = cpu.startRip;
+        this.setExit(Vector.DB, cpu.ripLinear(), BigInt(DR6_FIXED1));
         this.recompute();
         return true;
       }
-      this.guest.dr6 = dr6WithPayload(this.guest.dr6, bits);
+      this.guest.dr6 = dr6WithPayload(this.guest.dr6, 0);
     }
+    // Otherwise the unit raised it (DR6 already updated), or it is INJECT_DB / a #DB queued by
+    // KVM_SET_VCPU_EVENTS, delivered as is (a payload was applied when queued), never intercepted.
     // "The processor clears the GD flag upon entering the debug exception handler."
     if ((this.guest.dr7 & DR7_GD_BIT) !== 0) this.guest.dr7 &= ~DR7_GD_BIT;
     this.recompute();
