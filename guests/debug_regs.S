@@ -8,15 +8,18 @@
 #   bd_start    mov %dr0, %rax                  (step 5: DR7.GD under USE_HW_BP)
 #   value       the 8-byte variable written at write_data - 7
 # Run alone (no host debugging, e.g. under QEMU) the guest's own #BP handler takes the int3 and the run ends
-# normally; under the conformance suite the host skips the int3 itself, so the handler never runs.
+# normally; under the conformance suite the host skips the int3 itself, so the handler never runs. The
+# guest counts what reaches its own handlers: #BP, #DB (injected by the host) and vector 31, which the
+# suite queues as an external interrupt while single-stepping with BLOCKIRQ (delivered only afterwards).
 #
-# Serial output:  "debug_regs: start\n", then "debug_regs: value=1234 guest #BP count=<n>\n"
-#                 (n = 1 when run alone, 0 when the host intercepted the int3)
+# Serial output:  "debug_regs: start\n", then "debug_regs: value=1234 #BP=<b> #DB=<d> irq=<i>\n"
+#                 (b = 1, d = 0, i = 0 when run alone)
 # Expected exit value: 0x20 (exit status 0x41 = 65); 0x60 if value is wrong, 0x7e on an unexpected trap.
 
         .include "pvh.inc"
 
 .equ MSR_MISC_ENABLE, 0x1a0
+.equ IRQ_VECTOR, 31                 # the interrupt test/conformance queues (the IDT has vectors 0-31)
 
         .text
         .globl  main, guest_trap, sw_bp, hw_bp, write_data, ss_start, bd_start, value
@@ -45,9 +48,17 @@ bd_start:
         call    puts
         movq    value(%rip), %rdi
         call    put_dec
-        leaq    msg_count(%rip), %rdi
+        leaq    msg_bp(%rip), %rdi
         call    puts
         movq    bp_count(%rip), %rdi
+        call    put_dec
+        leaq    msg_db(%rip), %rdi
+        call    puts
+        movq    db_count(%rip), %rdi
+        call    put_dec
+        leaq    msg_irq(%rip), %rdi
+        call    puts
+        movq    irq_count(%rip), %rdi
         call    put_dec
         movl    $'\n', %edi
         call    putc
@@ -58,14 +69,23 @@ bd_start:
 1:      movl    $0x60, %eax
         ret
 
-# guest_trap(rdi = vector, rsi = frame): only #BP is expected (int3 is a trap: rip is already after it).
+# guest_trap(rdi = vector, rsi = frame): #BP (a trap: rip is already after the int3), #DB (injected: the
+# return address is the interrupted instruction) and the suite's vector-31 interrupt are counted.
         .type   guest_trap, @function
 guest_trap:
         cmpq    $VEC_BP, %rdi
         jne     1f
         incq    bp_count(%rip)
         ret
-1:      movq    %rdi, %rbx
+1:      cmpq    $VEC_DB, %rdi
+        jne     2f
+        incq    db_count(%rip)
+        ret
+2:      cmpq    $IRQ_VECTOR, %rdi
+        jne     3f
+        incq    irq_count(%rip)
+        ret
+3:      movq    %rdi, %rbx
         leaq    msg_unexpected(%rip), %rdi
         call    puts
         movq    %rbx, %rdi
@@ -80,8 +100,12 @@ msg_start:
         .asciz  "debug_regs: start\n"
 msg_value:
         .asciz  "debug_regs: value="
-msg_count:
-        .asciz  " guest #BP count="
+msg_bp:
+        .asciz  " #BP="
+msg_db:
+        .asciz  " #DB="
+msg_irq:
+        .asciz  " irq="
 msg_unexpected:
         .asciz  "debug_regs: unexpected trap "
 
@@ -90,4 +114,8 @@ msg_unexpected:
 value:
         .quad   0
 bp_count:
+        .quad   0
+db_count:
+        .quad   0
+irq_count:
         .quad   0

@@ -12,7 +12,7 @@
 # The list runs twice, with DR6 written as 0xffff0ff0 and as 0 before each check (it reads 0xffff0ff0 back).
 #
 # Serial output: guests/debug_unit.serial (26 "PASS: " lines, then "debug_unit: 0 failures"); with "strict",
-#   a "debug_unit: strict ..." line first and 45 "PASS: " lines.
+#   a "debug_unit: strict ..." line first and 41 "PASS: " lines.
 # Expected exit value: 0x30 (exit status 0x61 = 97); 0x30 + n with n failures, 0x7e on an unexpected trap.
 
         .include "pvh.inc"
