@@ -1,16 +1,43 @@
 // The integer ALU: pure arithmetic and flag functions (conventions in alu-out.ts). The executor imports
 // from here; each family lives in its own alu-*.ts file.
+import { Op } from '../decode/ops.js';
+import { add, sub } from './alu-add.js';
+import { and, or, xor } from './alu-logic.js';
+import { CF } from './alu-out.js';
+
 export { add, dec, inc, neg, sub } from './alu-add.js';
+export { bitOp, bsf, bsr, bswap, lzcnt, popcnt, tzcnt } from './alu-bits.js';
 export { and, not, or, xor } from './alu-logic.js';
+export { div, idiv, imul1, imul2, mul } from './alu-muldiv.js';
 export { AF, ARITH, aluOut, CF, OF, PARITY, PF, SF, ZF } from './alu-out.js';
-// Families filled in next, with these signatures (all return the new RFLAGS, results in aluOut):
-//   shift(op: Op.ROL..Op.SAR, size, lo, hi, count /* raw; masked here */, flags)
-//   shld(size, dLo, dHi, sLo, sHi, count, flags) / shrd(...)
-//   mul(size, aLo, aHi, bLo, bHi, flags) / imul1(...): low half in lo/hi, high half in lo2/hi2
-//     (size 1: lo = AL, lo2 = AH)
-//   imul2(size, aLo, aHi, bLo, bHi, flags): truncated product (IMUL r, r/m and IMUL r, r/m, imm)
-//   div(size, highLo, highHi, lowLo, lowHi, dLo, dHi, flags) / idiv(...): dividend = high:low
-//     (size 1: high = AH, low = AL); quotient in lo/hi, remainder in lo2/hi2; returns -1 for #DE
-//   bitOp(op: Op.BT..Op.BTC, size, lo, hi, bit /* masked here to size*8-1 */, flags)
-//   bsf/bsr(size, srcLo, srcHi, dstLo, dstHi, flags); tzcnt/lzcnt/popcnt(size, lo, hi, flags)
-//   bswap(size, lo, hi): void
+export { shift, shld, shrd } from './alu-shift.js';
+
+/**
+ * The eight GRP1 operations plus TEST, by Op: ADD OR ADC SBB AND SUB XOR CMP TEST. CMP and TEST also
+ * leave their (unstored) result in aluOut. Returns the new RFLAGS.
+ */
+export function binop(op: number, size: number, aLo: number, aHi: number, bLo: number, bHi: number, flags: number) {
+  switch (op) {
+    case Op.ADD:
+      return add(size, aLo, aHi, bLo, bHi, 0, flags);
+    case Op.ADC:
+      return add(size, aLo, aHi, bLo, bHi, flags & CF, flags);
+    case Op.SUB:
+    case Op.CMP:
+      return sub(size, aLo, aHi, bLo, bHi, 0, flags);
+    case Op.SBB:
+      return sub(size, aLo, aHi, bLo, bHi, flags & CF, flags);
+    case Op.OR:
+      return or(size, aLo, aHi, bLo, bHi, flags);
+    case Op.XOR:
+      return xor(size, aLo, aHi, bLo, bHi, flags);
+    default:
+      // AND, TEST
+      return and(size, aLo, aHi, bLo, bHi, flags);
+  }
+}
+
+/** Sign-extend the low `from` bytes of (lo) to 32 bits (unsigned result) — MOVSX, CBW/CWDE, CWD's source. */
+export function sext32(from: number, lo: number): number {
+  return from === 1 ? ((lo << 24) >> 24) >>> 0 : from === 2 ? ((lo << 16) >> 16) >>> 0 : lo >>> 0;
+}

@@ -1,0 +1,366 @@
+// The host-CPU oracle for exec/alu*.ts: every instruction form at every size runs natively (a generated
+// x86-64 harness assembled with gcc) on random operands and input flags; our pure functions run on the
+// same inputs; results and the six arithmetic flags are compared (including SDM-"undefined" flags, except
+// the documented exclusions in HOST_INCONSISTENT).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Op } from '../../src/backends/emu/decode/ops.js';
+import {
+  aluOut,
+  binop,
+  bitOp,
+  bsf,
+  bsr,
+  bswap,
+  dec,
+  div,
+  idiv,
+  imul1,
+  imul2,
+  inc,
+  lzcnt,
+  mul,
+  neg,
+  not,
+  popcnt,
+  shift,
+  shld,
+  shrd,
+  tzcnt,
+} from '../../src/backends/emu/exec/alu.js';
+import { prng } from './decode-oracle-lib.js';
+
+export const ARITH_FLAGS = 0x8d5;
+export const FLAG_NAMES: [number, string][] = [
+  [0x1, 'CF'],
+  [0x4, 'PF'],
+  [0x10, 'AF'],
+  [0x40, 'ZF'],
+  [0x80, 'SF'],
+  [0x800, 'OF'],
+];
+
+type Kind = 'bin' | 'un' | 'shift' | 'dshift' | 'mul' | 'imul2' | 'div' | 'bt' | 'scan' | 'bswap';
+export interface Form {
+  name: string;
+  kind: Kind;
+  op: number;
+  size: number;
+  asm: string;
+}
+
+const A = ['', 'al', 'ax', '', 'eax', '', '', '', 'rax'];
+const B = ['', 'bl', 'bx', '', 'ebx', '', '', '', 'rbx'];
+
+/** Every form compared, by family and size. */
+export function allForms(): Form[] {
+  const forms: Form[] = [];
+  const add = (kind: Kind, op: number, mn: string, sizes: number[], tmpl: (a: string, b: string) => string) => {
+    for (const s of sizes) forms.push({ name: `${mn}${s * 8}`, kind, op, size: s, asm: tmpl(A[s], B[s]) });
+  };
+  const all = [1, 2, 4, 8];
+  const wide = [2, 4, 8];
+  for (const [op, mn] of [
+    [Op.ADD, 'add'],
+    [Op.OR, 'or'],
+    [Op.ADC, 'adc'],
+    [Op.SBB, 'sbb'],
+    [Op.AND, 'and'],
+    [Op.SUB, 'sub'],
+    [Op.XOR, 'xor'],
+    [Op.CMP, 'cmp'],
+    [Op.TEST, 'test'],
+  ] as const)
+    add('bin', op, mn, all, (a, b) => `${mn} ${a}, ${b}`);
+  for (const [op, mn] of [
+    [Op.INC, 'inc'],
+    [Op.DEC, 'dec'],
+    [Op.NEG, 'neg'],
+    [Op.NOT, 'not'],
+  ] as const)
+    add('un', op, mn, all, (a) => `${mn} ${a}`);
+  for (const [op, mn] of [
+    [Op.ROL, 'rol'],
+    [Op.ROR, 'ror'],
+    [Op.RCL, 'rcl'],
+    [Op.RCR, 'rcr'],
+    [Op.SHL, 'shl'],
+    [Op.SHR, 'shr'],
+    [Op.SAR, 'sar'],
+  ] as const)
+    add('shift', op, mn, all, (a) => `${mn} ${a}, cl`);
+  add('dshift', Op.SHLD, 'shld', wide, (a, b) => `shld ${a}, ${b}, cl`);
+  add('dshift', Op.SHRD, 'shrd', wide, (a, b) => `shrd ${a}, ${b}, cl`);
+  add('mul', Op.MUL, 'mul', all, (_a, b) => `mul ${b}`);
+  add('mul', Op.IMUL1, 'imul', all, (_a, b) => `imul ${b}`);
+  add('imul2', Op.IMUL2, 'imul2_', wide, (a, b) => `imul ${a}, ${b}`);
+  add('div', Op.DIV, 'div', all, (_a, b) => `div ${b}`);
+  add('div', Op.IDIV, 'idiv', all, (_a, b) => `idiv ${b}`);
+  for (const [op, mn] of [
+    [Op.BT, 'bt'],
+    [Op.BTS, 'bts'],
+    [Op.BTR, 'btr'],
+    [Op.BTC, 'btc'],
+  ] as const)
+    add('bt', op, mn, wide, (a, b) => `${mn} ${a}, ${b}`);
+  for (const [op, mn] of [
+    [Op.BSF, 'bsf'],
+    [Op.BSR, 'bsr'],
+    [Op.TZCNT, 'tzcnt'],
+    [Op.LZCNT, 'lzcnt'],
+    [Op.POPCNT, 'popcnt'],
+  ] as const)
+    add('scan', op, mn, wide, (a, b) => `${mn} ${a}, ${b}`);
+  add('bswap', Op.BSWAP, 'bswap', [4, 8], (a) => `bswap ${a}`);
+  return forms;
+}
+
+function harnessSources(forms: Form[]): { asm: string[]; c: string } {
+  const asm = ['.intel_syntax noprefix', '.text'];
+  forms.forEach((f, i) => {
+    asm.push(
+      `.globl f_${i}`,
+      `f_${i}:`,
+      '  push rbx',
+      '  mov rax, [rdi]',
+      '  mov rbx, [rdi+8]',
+      '  mov rcx, [rdi+16]',
+      '  mov rdx, [rdi+24]',
+      '  push qword ptr [rdi+32]',
+      '  popfq',
+      `  ${f.asm}`,
+      '  pushfq',
+      '  pop qword ptr [rdi+56]',
+      '  mov [rdi+40], rax',
+      '  mov [rdi+48], rdx',
+      '  pop rbx',
+      '  ret',
+    );
+  });
+  asm.push('.section .note.GNU-stack,"",@progbits', '');
+  const decls = forms.map((_, i) => `void f_${i}(uint64_t *io);`).join('\n');
+  const table = forms.map((_, i) => `f_${i}`).join(', ');
+  const c = `#include <stdint.h>
+#include <stdio.h>
+${decls}
+static void (*const forms[])(uint64_t *) = { ${table} };
+int main(void) {
+  static uint64_t in[6], io[8];
+  while (fread(in, 8, 6, stdin) == 6) {
+    for (int i = 0; i < 5; i++) io[i] = in[i + 1];
+    forms[in[0]](io);
+    fwrite(&io[5], 8, 3, stdout);
+  }
+  return 0;
+}
+`;
+  return { asm, c: c };
+}
+
+/** Builds the harness; returns its path, or a reason it cannot be built (gcc missing). */
+export function buildHarness(forms: Form[]): { exe?: string; dir?: string; why?: string } {
+  const probe = spawnSync('gcc', ['--version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) return { why: 'gcc not found (apt-get install gcc)' };
+  const dir = mkdtempSync(join(tmpdir(), 'alu-oracle-'));
+  const { asm, c } = harnessSources(forms);
+  writeFileSync(join(dir, 'forms.s'), asm.join('\n'));
+  writeFileSync(join(dir, 'main.c'), c);
+  const exe = join(dir, 'harness');
+  const r = spawnSync('gcc', ['-O1', '-o', exe, join(dir, 'main.c'), join(dir, 'forms.s')], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`harness build failed: ${r.stderr}`);
+  }
+  return { exe, dir };
+}
+
+export interface Case {
+  form: number;
+  a: bigint;
+  b: bigint;
+  c: bigint;
+  d: bigint;
+  flags: bigint;
+}
+
+const M64 = (1n << 64n) - 1n;
+
+function randomValue(rand: () => number): bigint {
+  const r = rand() % 16;
+  const full = (BigInt(rand()) << 32n) | BigInt(rand());
+  switch (r) {
+    case 0:
+      return 0n;
+    case 1:
+      return BigInt(rand() % 4);
+    case 2:
+      return M64;
+    case 3:
+      return 1n << BigInt(rand() % 64);
+    case 4:
+      return (1n << BigInt(rand() % 64)) - 1n;
+    case 5:
+      return M64 ^ (1n << BigInt(rand() % 64));
+    case 6:
+      return full >> BigInt(rand() % 64);
+    case 7: {
+      // values around the sign bit of each width
+      const w = [8n, 16n, 32n, 64n][rand() % 4];
+      return ((1n << (w - 1n)) + BigInt((rand() % 5) - 2)) & M64;
+    }
+    default:
+      return full;
+  }
+}
+
+/** Random cases for a form; DIV/IDIV cases that would raise #DE are kept out of the native run. */
+export function makeCases(forms: Form[], perForm: number, seed: number): Case[] {
+  const rand = prng(seed);
+  const cases: Case[] = [];
+  forms.forEach((f, form) => {
+    for (let i = 0; i < perForm; i++) {
+      let c = BigInt(rand() % 256);
+      if (rand() % 2) c = BigInt(rand() % (f.size * 8 + 3));
+      let a = randomValue(rand);
+      let b = randomValue(rand);
+      let d = randomValue(rand);
+      if (f.kind === 'div') {
+        // Keep the quotient in range most of the time: a small high half relative to the divisor.
+        if (rand() % 4 !== 0) d = b === 0n ? 0n : randomValue(rand) % (b & ((1n << BigInt(f.size * 8)) - 1n) || 1n);
+        if (b === 0n) b = 1n;
+        if (f.size === 1 && rand() % 2) a = (a & ~0xff00n) | ((BigInt(rand() % 256) % (b & 0xffn || 1n)) << 8n);
+      }
+      const flags = 0x202n | BigInt(rand() & ARITH_FLAGS);
+      cases.push({ form, a, b, c, d, flags });
+    }
+  });
+  return cases;
+}
+
+export interface HostOut {
+  rax: bigint;
+  rdx: bigint;
+  flags: bigint;
+}
+
+export function runHost(exe: string, cases: Case[]): HostOut[] {
+  const buf = Buffer.alloc(cases.length * 48);
+  cases.forEach((k, i) => {
+    const o = i * 48;
+    buf.writeBigUInt64LE(BigInt(k.form), o);
+    buf.writeBigUInt64LE(k.a, o + 8);
+    buf.writeBigUInt64LE(k.b, o + 16);
+    buf.writeBigUInt64LE(k.c, o + 24);
+    buf.writeBigUInt64LE(k.d, o + 32);
+    buf.writeBigUInt64LE(k.flags, o + 40);
+  });
+  const r = spawnSync(exe, [], { input: buf, maxBuffer: cases.length * 24 + 1024 });
+  if (r.status !== 0) throw new Error(`harness failed: status ${r.status} ${r.signal ?? ''} ${r.stderr}`);
+  const out: HostOut[] = [];
+  for (let i = 0; i < cases.length; i++) {
+    out.push({
+      rax: r.stdout.readBigUInt64LE(i * 24),
+      rdx: r.stdout.readBigUInt64LE(i * 24 + 8),
+      flags: r.stdout.readBigUInt64LE(i * 24 + 16),
+    });
+  }
+  return out;
+}
+
+const lo32 = (v: bigint): number => Number(v & 0xffffffffn);
+const hi32 = (v: bigint): number => Number((v >> 32n) & 0xffffffffn);
+const pair = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+
+export interface Ours {
+  /** Expected rax/rdx bits under `mask` (null: not compared). */
+  rax: bigint | null;
+  rdx: bigint | null;
+  flags: number;
+  /** #DE predicted. */
+  de: boolean;
+}
+
+/** Runs our ALU on a case, shaped like the host's registers. */
+export function runOurs(f: Form, k: Case): Ours {
+  const s = f.size;
+  const m = s === 8 ? M64 : (1n << BigInt(s * 8)) - 1n;
+  const a = k.a & m;
+  const b = k.b & m;
+  const fl = Number(k.flags);
+  const A_ = (): [number, number] => [lo32(a), hi32(a)];
+  const res = (): bigint => pair(aluOut.lo, aluOut.hi) & m;
+  switch (f.kind) {
+    case 'bin': {
+      const flags = binop(f.op, s, ...A_(), lo32(b), hi32(b), fl);
+      return { rax: f.op === Op.CMP || f.op === Op.TEST ? null : res(), rdx: null, flags, de: false };
+    }
+    case 'un': {
+      const fn = f.op === Op.INC ? inc : f.op === Op.DEC ? dec : f.op === Op.NEG ? neg : not;
+      const flags = fn(s, ...A_(), fl);
+      return { rax: res(), rdx: null, flags, de: false };
+    }
+    case 'shift': {
+      const flags = shift(f.op, s, ...A_(), Number(k.c & 0xffn), fl);
+      return { rax: res(), rdx: null, flags, de: false };
+    }
+    case 'dshift': {
+      const fn = f.op === Op.SHLD ? shld : shrd;
+      const flags = fn(s, ...A_(), lo32(b), hi32(b), Number(k.c & 0xffn), fl);
+      return { rax: res(), rdx: null, flags, de: false };
+    }
+    case 'mul': {
+      const fn = f.op === Op.MUL ? mul : imul1;
+      const flags = fn(s, ...A_(), lo32(b), hi32(b), fl);
+      if (s === 1) return { rax: BigInt(aluOut.lo | (aluOut.lo2 << 8)), rdx: null, flags, de: false };
+      return { rax: res(), rdx: pair(aluOut.lo2, aluOut.hi2) & m, flags, de: false };
+    }
+    case 'imul2': {
+      const flags = imul2(s, ...A_(), lo32(b), hi32(b), fl);
+      return { rax: res(), rdx: null, flags, de: false };
+    }
+    case 'div': {
+      const fn = f.op === Op.DIV ? div : idiv;
+      let flags: number;
+      if (s === 1) {
+        flags = fn(1, Number((k.a >> 8n) & 0xffn), 0, Number(k.a & 0xffn), 0, lo32(b), 0, fl);
+      } else {
+        const d = k.d & m;
+        flags = fn(s, lo32(d), hi32(d), ...A_(), lo32(b), hi32(b), fl);
+      }
+      if (flags < 0) return { rax: null, rdx: null, flags: 0, de: true };
+      if (s === 1) return { rax: BigInt(aluOut.lo | (aluOut.lo2 << 8)), rdx: null, flags, de: false };
+      return { rax: res(), rdx: pair(aluOut.lo2, aluOut.hi2) & m, flags, de: false };
+    }
+    case 'bt': {
+      const flags = bitOp(f.op, s, ...A_(), lo32(b), fl);
+      return { rax: f.op === Op.BT ? null : res(), rdx: null, flags, de: false };
+    }
+    case 'scan': {
+      let flags: number;
+      if (f.op === Op.BSF || f.op === Op.BSR) flags = (f.op === Op.BSF ? bsf : bsr)(s, lo32(b), hi32(b), ...A_(), fl);
+      else flags = (f.op === Op.TZCNT ? tzcnt : f.op === Op.LZCNT ? lzcnt : popcnt)(s, lo32(b), hi32(b), fl);
+      return { rax: res(), rdx: null, flags, de: false };
+    }
+    case 'bswap':
+      bswap(s, ...A_());
+      return { rax: res(), rdx: null, flags: fl, de: false };
+  }
+}
+
+/** Reference #DE rule for the generator/filter (BigInt is fine in tests). */
+export function hostWouldFault(f: Form, k: Case): boolean {
+  const bits = BigInt(f.size * 8);
+  const m = (1n << bits) - 1n;
+  const b = k.b & m;
+  if (b === 0n) return true;
+  let n: bigint;
+  if (f.size === 1) n = k.a & 0xffffn;
+  else n = ((k.d & m) << bits) | (k.a & m);
+  if (f.op === Op.DIV) return n / b > m;
+  const sn = BigInt.asIntN(Number(bits) * 2, n);
+  const sb = BigInt.asIntN(Number(bits), b);
+  const q = sn / sb;
+  return q >= 1n << (bits - 1n) || q < -(1n << (bits - 1n));
+}
