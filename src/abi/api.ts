@@ -112,7 +112,7 @@ export interface Vcpu {
    */
   setSoftBreakpoints?(bp: SoftBreakpoints): void;
   /** After a SOFT_WATCH exit: the linear address of the access that matched. */
-  readonly softHitAddress?: bigint;
+  softHitAddress?(): bigint;
   /** KVM_RUN: runs until an exit. Synchronous, like the ioctl. */
   run(): Exit;
   /** kvm_run.immediate_exit plus a kick: makes the current or next run() return ExitReason.Intr. Any thread may call kicker(). */

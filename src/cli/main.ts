@@ -7,7 +7,7 @@ import { checkPvhElf, readImage } from '../machine/loader.js';
 import { importWithBackends } from './backend.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
 import { parseBackend, parseMemory, parseSerial, parseTimeout } from './options.js';
-import { reportFailure } from './user-error.js';
+import { reportFailure, UsageError } from './user-error.js';
 
 const DEFAULT_MEMORY = '64M';
 const KVM_DEVICE = '/dev/kvm';
@@ -38,19 +38,36 @@ program
   .option('--serial <target>', 'COM1 output: stdio, none or file:PATH', 'stdio')
   .option('--timeout <seconds>', 'stop the guest after this many seconds (default: no limit)')
   .option('--cmdline <string>', 'the command line passed in hvm_start_info', '')
+  .option('--gdb <address>', 'serve gdb on tcp:HOST:PORT, :PORT (127.0.0.1) or unix:PATH, like QEMU -gdb')
+  .option('--wait-gdb', 'with --gdb: stay stopped at the entry point until gdb attaches (like QEMU -S)')
   .addHelpText('after', `\n${EXIT_CODE_HELP}`)
   .action(
     async (
       image: string,
-      o: { backend: string; memory: string; serial: string; timeout?: string; cmdline: string },
+      o: {
+        backend: string;
+        memory: string;
+        serial: string;
+        timeout?: string;
+        cmdline: string;
+        gdb?: string;
+        waitGdb?: boolean;
+      },
     ) => {
       const backend = parseBackend(o.backend);
       const memoryBytes = parseMemory(o.memory);
       const serial = parseSerial(o.serial);
       const timeoutMs = parseTimeout(o.timeout);
+      if (o.waitGdb && o.gdb === undefined) throw new UsageError('--wait-gdb needs --gdb, e.g. --gdb :1234');
       // Validate the image before touching a backend, so a bad file is reported as such on every host.
       const bytes = readImage(image);
       checkPvhElf(bytes, image, memoryBytes);
+      if (o.gdb !== undefined) {
+        const { runWithGdb } = await importWithBackends(() => import('./gdb-serve.js'));
+        const gdbCmd = { backend, memoryBytes, serial, cmdline: o.cmdline, imagePath: image, listen: o.gdb };
+        process.exitCode = await runWithGdb({ ...gdbCmd, waitGdb: o.waitGdb === true });
+        return;
+      }
       const cmd = { backend, memoryBytes, serial, timeoutMs, cmdline: o.cmdline, imagePath: image, image: bytes };
       const { runCommand } = await importWithBackends(() => import('./run.js'));
       process.exitCode = await runCommand(cmd);
