@@ -116,7 +116,9 @@ function writeGdt(view: DataView): void {
     0x00affb000000ffffn,
     0x00cff3000000ffffn,
   ];
-  d.forEach((v, i) => view.setBigUint64(GDT + i * 8, v, true));
+  d.forEach((v, i) => {
+    view.setBigUint64(GDT + i * 8, v, true);
+  });
   // 64-bit TSS at TSS, limit 0x67, type 0xb (busy), present.
   const lo = 0x67n | (BigInt(TSS & 0xffffff) << 16n) | (0x8bn << 40n);
   view.setBigUint64(GDT + 0x30, lo, true);

@@ -5,10 +5,13 @@ import type { ExecFn } from '../cpu/cpu.js';
 import { OP_COUNT } from '../decode/ops.js';
 import { registerArith } from './arith.js';
 import { registerAtomic } from './atomic.js';
+import { registerBcd } from './bcd.js';
+import { registerBits } from './bits.js';
 import { registerBranch } from './branch.js';
 import { registerControl } from './control.js';
 import { registerFar } from './far.js';
 import { registerFlags } from './flags.js';
+import { registerFpu } from './fpu.js';
 import { registerInterrupt } from './interrupt.js';
 import { registerIo } from './io.js';
 import { registerMisc } from './misc.js';
@@ -48,5 +51,8 @@ export function buildHandlers(): ExecFn[] {
   registerTables(t);
   registerMulDiv(t);
   registerShift(t);
+  registerBits(t);
+  registerBcd(t);
+  registerFpu(t);
   return t;
 }
