@@ -12,6 +12,7 @@ import {
   KvmError,
   type MsrEntry,
   type Regs,
+  type SoftBreakpoints,
   type Sregs,
   type Translation,
   type Vcpu,
@@ -169,6 +170,21 @@ export class EmuVcpu implements Vcpu {
 
   setGuestDebug(dbg: GuestDebug): void {
     this.debug.setGuestDebug(dbg);
+  }
+
+  /**
+   * guestdbg's own, beyond KVM (Cap.GuestdbgSoftExecBp / Cap.GuestdbgSoftWatch): replaces the set of
+   * execution breakpoints and watchpoints (kind 'r' | 'w' | 'rw', any length) on linear addresses. They use
+   * no DR slot and patch no guest memory; a hit ends run() with KVM_EXIT_DEBUG, exception 1, and the dr6
+   * encoding of abi/constants.ts SOFT_* (bit 32 exec, bit 33 watch, bit 34 write, index in bits 48-63).
+   */
+  setSoftBreakpoints(bp: SoftBreakpoints): void {
+    this.debug.setSoftBreakpoints(bp);
+  }
+
+  /** Linear address of the access that matched a soft watchpoint (the last SOFT_WATCH exit). */
+  softHitAddress(): bigint {
+    return this.debug.softHitAddress;
   }
 
   /** KVM_TRANSLATE: the page walk without side effects. */

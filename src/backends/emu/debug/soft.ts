@@ -9,25 +9,12 @@
 //   bit 33  SOFT_WATCH  a soft watchpoint; the access completed, pc = the next instruction (trap-like)
 //   bit 34  SOFT_WRITE  with SOFT_WATCH: the matching access was a write (else a read)
 //   bits 48-63          index of the hit in the exec[] or watch[] array given to setSoftBreakpoints
-// softHitAddress() on the vCPU gives the linear address of the access that matched a watchpoint.
+// vcpu.softHitAddress gives the linear address of the access that matched a watchpoint.
 
-/** One watchpoint: `len` bytes from `addr`; kind 'r' (reads only: not expressible with DRs), 'w', 'rw'. */
-export interface SoftWatch {
-  addr: bigint;
-  len: number;
-  kind: 'r' | 'w' | 'rw';
-}
+import type { SoftBreakpoints } from '../../../abi/api.js';
 
-/** The argument of vcpu.setSoftBreakpoints(): the complete new set (an empty one disarms everything). */
-export interface SoftBreakpoints {
-  exec?: readonly bigint[];
-  watch?: readonly SoftWatch[];
-}
-
-export const SOFT_EXEC = 1n << 32n;
-export const SOFT_WATCH = 1n << 33n;
-export const SOFT_WRITE = 1n << 34n;
-export const SOFT_INDEX_SHIFT = 48n;
+export type { SoftBreakpoints, SoftWatch } from '../../../abi/api.js';
+export { SOFT_EXEC, SOFT_INDEX_SHIFT, SOFT_WATCH, SOFT_WRITE } from '../../../abi/constants.js';
 
 const PAGE = 4096;
 
