@@ -88,7 +88,8 @@ export function buildBenchGuests(only?: readonly string[], log?: (line: string) 
     for (const s of sources) {
       const obj = join(tmp, `${s.name}.o`);
       if (s.language === 'asm') run('as', [...asFlags, '-o', obj, s.source], root, `as ${s.source}`);
-      else run('gcc', [...CFLAGS, `-fdebug-prefix-map${prefixMap}`, '-c', '-o', obj, s.source], root, `gcc ${s.source}`);
+      else
+        run('gcc', [...CFLAGS, `-fdebug-prefix-map${prefixMap}`, '-c', '-o', obj, s.source], root, `gcc ${s.source}`);
       const elf = benchElfPath(s.name, root);
       run(
         'ld',

@@ -177,7 +177,10 @@ export function countRegionBySteps(b: Backend, w: Workload, n: number, timeoutMs
         if (steps < 0) {
           if (exit.debug.pc !== w.regionStart) continue;
           steps = 0;
-          vcpu.setGuestDebug({ control: GuestDbg.Enable | GuestDbg.SingleStep, debugreg: [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n] });
+          vcpu.setGuestDebug({
+            control: GuestDbg.Enable | GuestDbg.SingleStep,
+            debugreg: [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n],
+          });
           continue;
         }
         steps++;
@@ -192,7 +195,9 @@ export function countRegionBySteps(b: Backend, w: Workload, n: number, timeoutMs
     }
   } catch (e) {
     if (e instanceof BenchError) throw e;
-    throw new BenchError(`counting n=${n} by single-step: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    throw new BenchError(
+      `counting n=${n} by single-step: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+    );
   } finally {
     g.vm.close();
   }

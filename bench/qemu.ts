@@ -66,7 +66,11 @@ export async function firstSerialByteMs(command: string, args: readonly string[]
  * "Trace" line per instruction executed, carrying its pc; the lines from the first at bench_region_start
  * up to the first at bench_region_end are the region's instructions.
  */
-export async function qemuRegionCount(w: Workload, n: number, timeoutMs: number): Promise<{ count: number; result: string }> {
+export async function qemuRegionCount(
+  w: Workload,
+  n: number,
+  timeoutMs: number,
+): Promise<{ count: number; result: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'guestdbg-bench-trace-'));
   const log = join(dir, 'exec.log');
   try {

@@ -1,0 +1,357 @@
+// `npm run bench`: guestdbg's emu against QEMU TCG (and /dev/kvm where it exists) on the guests/bench
+// workloads. Progress on stderr, the table (or --json) on stdout. See bench/README.md for the method.
+import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../scripts/build-guests.js';
+import type { Vcpu } from '../src/abi/index.js';
+import { GuestDbg } from '../src/abi/index.js';
+import { Dr7Rw, dr7Slot } from '../src/x86/debug-regs.js';
+import { buildBenchGuests, missingBenchElves } from './build-guests.js';
+import { countIterations, type IterationCount } from './count.js';
+import { type Backend, closeBackend, openBackend, singleStepRate, timedRun } from './guest-run.js';
+import { alternate, type Calibrated, type Contender, calibrate, medianOf, medianRatio } from './measure.js';
+import { firstSerialByteMs, qemuPresent, qemuTimedRun } from './qemu.js';
+import { BenchError, errorLine, median, Progress } from './stats.js';
+import { type BenchReport, type Figure, ok, renderTable, type StepReport, type WorkloadReport } from './table.js';
+import { loadWorkload, WORKLOAD_NAMES, type Workload } from './workloads.js';
+
+interface Options {
+  quick: boolean;
+  json: boolean;
+  only: string[];
+}
+
+const USAGE = `usage: npm run bench -- [--quick] [--json] [workload...]   (workloads: ${WORKLOAD_NAMES.join(', ')})`;
+
+function parseArgs(argv: readonly string[]): Options {
+  const o: Options = { quick: false, json: false, only: [] };
+  for (const a of argv) {
+    if (a === '--quick') o.quick = true;
+    else if (a === '--json') o.json = true;
+    else if (a === '--help' || a === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else if ((WORKLOAD_NAMES as readonly string[]).includes(a)) o.only.push(a);
+    else throw new BenchError(`unknown argument '${a}': ${USAGE}`);
+  }
+  return o;
+}
+
+/** Watched linear addresses no workload touches (127 MiB: above the memory guest's 32-96 MiB). */
+const WATCH_ADDRESSES = [0x07f0_0000n, 0x07f0_1008n, 0x07f0_2010n, 0x07f0_3018n] as const;
+const WATCH_DR7 = BigInt(WATCH_ADDRESSES.reduce((dr7, _a, i) => dr7 | dr7Slot(i, Dr7Rw.ReadWrite, 8), 0));
+
+function armWatchpoints(vcpu: Vcpu): void {
+  vcpu.setGuestDebug({
+    control: GuestDbg.Enable | GuestDbg.UseHwBp,
+    debugreg: [...WATCH_ADDRESSES, 0n, 0n, 0n, WATCH_DR7],
+  });
+}
+
+interface Settings {
+  reps: number;
+  targetMs: number;
+  /** kvm here runs at 1-2 MIPS: its runs get a smaller target so the bench stays short. */
+  kvmTargetMs: number;
+  steps: number;
+  timeoutMs: number;
+}
+
+const FULL: Settings = { reps: 5, targetMs: 800, kvmTargetMs: 400, steps: 300_000, timeoutMs: 120_000 };
+const QUICK: Settings = { reps: 5, targetMs: 150, kvmTargetMs: 100, steps: 50_000, timeoutMs: 60_000 };
+/** n above this would overflow nothing, but keeps a mis-calibration from running for hours. */
+const MAX_N = 2_000_000_000;
+
+function backendContender(b: Backend, w: Workload, s: Settings, label: string, watch = false): Contender {
+  return {
+    label,
+    run: async (n) => timedRun(b, w, n, { timeoutMs: s.timeoutMs, beforeRun: watch ? armWatchpoints : undefined }).ms,
+  };
+}
+
+function qemuContender(w: Workload, s: Settings): Contender {
+  return { label: 'qemu', run: async (n) => (await qemuTimedRun(w, n, s.timeoutMs)).ms };
+}
+
+function fail(reason: string): Figure {
+  return { reason };
+}
+
+async function benchWorkload(
+  name: string,
+  s: Settings,
+  qemu: boolean,
+  emu: Backend | undefined,
+  emuWhy: string,
+  kvm: Backend | undefined,
+  kvmWhy: string,
+  progress: Progress,
+): Promise<WorkloadReport> {
+  const w = loadWorkload(name);
+  const report: WorkloadReport = {
+    name,
+    what: w.what,
+    count: { reason: 'not counted' },
+    n: {},
+    emuMips: fail(emuWhy),
+    qemuMips: fail(qemu ? 'not measured' : 'skipped: no QEMU'),
+    kvmMips: fail(kvmWhy),
+    emuOverQemu: fail('-'),
+    emuOverKvm: fail('-'),
+    watchSlowdown: fail(emuWhy),
+  };
+  let count: IterationCount;
+  try {
+    count = await countIterations(w, qemu, emu, (t) => progress.update(t));
+    report.count = count;
+  } catch (e) {
+    report.count = { reason: errorLine(e) };
+    progress.note(`${name}: ${errorLine(e)}`);
+    return report;
+  }
+  const b = count.perIteration;
+  // The emu must compute what QEMU computes before its speed means anything.
+  let emuOk = emu;
+  if (emu && count.qemuResultN3 !== undefined) {
+    try {
+      progress.update(`${name}: emu result check n=3`);
+      const r = timedRun(emu, w, 3, { timeoutMs: s.timeoutMs });
+      if (r.result !== count.qemuResultN3)
+        throw new BenchError(`result ${r.result} for n=3 differs from QEMU's ${count.qemuResultN3}`);
+    } catch (e) {
+      emuOk = undefined;
+      report.emuMips = fail(`emu: ${errorLine(e)}`);
+      report.watchSlowdown = report.emuMips;
+    }
+  }
+  const calibrated: { key: 'emu' | 'qemu' | 'kvm'; c: Calibrated }[] = [];
+  const tryCalibrate = async (key: 'emu' | 'qemu' | 'kvm', c: Contender, target: number): Promise<void> => {
+    progress.update(`${name}: calibrating ${key}`);
+    try {
+      calibrated.push({ key, c: { contender: c, n: await calibrate(c, b, target, MAX_N) } });
+    } catch (e) {
+      const f = fail(`${key}: ${errorLine(e)}`);
+      if (key === 'emu') report.emuMips = report.watchSlowdown = f;
+      else if (key === 'qemu') report.qemuMips = f;
+      else report.kvmMips = f;
+      progress.note(`${name}: ${key}: ${errorLine(e)}`);
+    }
+  };
+  if (emuOk) await tryCalibrate('emu', backendContender(emuOk, w, s, 'emu'), s.targetMs);
+  if (qemu) await tryCalibrate('qemu', qemuContender(w, s), s.targetMs);
+  if (kvm) await tryCalibrate('kvm', backendContender(kvm, w, s, 'kvm'), s.kvmTargetMs);
+  for (const k of calibrated) report.n[k.key] = k.c.n;
+  if (calibrated.length > 0) {
+    try {
+      const mips = await alternate(
+        calibrated.map((k) => k.c),
+        b,
+        s.reps,
+        (rep) => progress.update(`${name}: ${calibrated.map((k) => k.key).join(' / ')} rep ${rep + 1}/${s.reps}`),
+      );
+      const of = (key: string): number[] | undefined => mips[calibrated.findIndex((k) => k.key === key)];
+      const emuM = of('emu');
+      const qemuM = of('qemu');
+      const kvmM = of('kvm');
+      if (emuM) report.emuMips = ok(medianOf(emuM));
+      if (qemuM) report.qemuMips = ok(medianOf(qemuM));
+      if (kvmM) report.kvmMips = ok(medianOf(kvmM));
+      if (emuM && qemuM) report.emuOverQemu = ok(medianRatio(emuM, qemuM));
+      if (emuM && kvmM) report.emuOverKvm = ok(medianRatio(emuM, kvmM));
+    } catch (e) {
+      progress.note(`${name}: ${errorLine(e)}`);
+      report.emuMips = fail(errorLine(e));
+    }
+  }
+  const emuCal = calibrated.find((k) => k.key === 'emu');
+  if (emuOk && emuCal) {
+    try {
+      const pair: Calibrated[] = [
+        emuCal.c,
+        { contender: backendContender(emuOk, w, s, 'emu+4wp', true), n: emuCal.c.n },
+      ];
+      const [plain, watched] = await alternate(pair, b, s.reps, (rep) =>
+        progress.update(`${name}: emu vs emu with 4 DR watchpoints rep ${rep + 1}/${s.reps}`),
+      );
+      report.watchSlowdown = ok(medianRatio(plain!, watched!) - 1);
+    } catch (e) {
+      report.watchSlowdown = fail(`emu+watchpoints: ${errorLine(e)}`);
+      progress.note(`${name}: watchpoints: ${errorLine(e)}`);
+    }
+  }
+  return report;
+}
+
+async function benchSingleStep(
+  b: Backend | undefined,
+  why: string,
+  name: string,
+  s: Settings,
+  loopPerIteration: number | undefined,
+  progress: Progress,
+): Promise<StepReport> {
+  const rawLoop: Figure = fail(name === 'kvm' ? 'not implemented: needs the vCPU fd' : 'n/a: run() is the loop');
+  const r: StepReport = {
+    backend: name,
+    stepsPerSecond: fail(why),
+    freeRunIps: fail(why),
+    freeOverStep: fail('-'),
+    rawLoop,
+  };
+  if (!b) return r;
+  try {
+    const w = loadWorkload('loop');
+    const perIter = loopPerIteration ?? 4;
+    // Enough iterations that the stepped stretch stays inside the loop.
+    const n = Math.ceil(s.steps / perIter) + 16;
+    const free = backendContender(b, w, s, name);
+    const freeN = await calibrate(free, perIter, name === 'kvm' ? s.kvmTargetMs : s.targetMs, MAX_N);
+    const steps: number[] = [];
+    const ips: number[] = [];
+    for (let rep = 0; rep < s.reps; rep++) {
+      progress.update(`single-step ${name}: rep ${rep + 1}/${s.reps}`);
+      steps.push(singleStepRate(b, w, n, s.steps));
+      const t1 = await free.run(freeN);
+      const t2 = await free.run(2 * freeN);
+      ips.push(t2 > t1 ? (perIter * freeN) / ((t2 - t1) / 1000) : Number.NaN);
+    }
+    r.stepsPerSecond = ok(median(steps));
+    r.freeRunIps = ok(medianOf(ips));
+    r.freeOverStep = ok(medianRatio(ips, steps));
+  } catch (e) {
+    r.stepsPerSecond = fail(`${name}: ${errorLine(e)}`);
+    progress.note(`single-step ${name}: ${errorLine(e)}`);
+  }
+  return r;
+}
+
+async function benchStartup(s: Settings, qemu: boolean, progress: Progress): Promise<BenchReport['startup']> {
+  const image = 'guests/hello.elf';
+  const root = repoRoot();
+  const elf = join(root, image);
+  const cli = join(root, 'dist/src/cli/main.js');
+  const g: number[] = [];
+  const q: number[] = [];
+  const out: BenchReport['startup'] = { image, guestdbgMs: fail('-'), qemuMs: fail('-'), ratio: fail('-') };
+  let gWhy = '';
+  let qWhy = qemu ? '' : 'skipped: no QEMU';
+  for (let rep = 0; rep < s.reps; rep++) {
+    progress.update(`start to first serial byte: rep ${rep + 1}/${s.reps}`);
+    if (!gWhy) {
+      try {
+        g.push(await firstSerialByteMs(process.execPath, [cli, 'run', '--serial', 'stdio', elf], s.timeoutMs));
+      } catch (e) {
+        gWhy = `guestdbg run: ${errorLine(e)}`;
+      }
+    }
+    if (!qWhy) {
+      try {
+        q.push(
+          await firstSerialByteMs(
+            'qemu-system-x86_64',
+            [
+              '-M',
+              'microvm',
+              '-accel',
+              'tcg',
+              '-nodefaults',
+              '-nographic',
+              '-serial',
+              'stdio',
+              '-no-reboot',
+              '-device',
+              'isa-debug-exit,iobase=0xf4,iosize=4',
+              '-kernel',
+              elf,
+            ],
+            s.timeoutMs,
+          ),
+        );
+      } catch (e) {
+        qWhy = `qemu: ${errorLine(e)}`;
+      }
+    }
+  }
+  out.guestdbgMs = gWhy ? fail(gWhy) : ok(median(g));
+  out.qemuMs = qWhy ? fail(qWhy) : ok(median(q));
+  if (!gWhy && !qWhy) out.ratio = ok(medianRatio(g, q));
+  return out;
+}
+
+function machineDescription(): string {
+  const list = cpus();
+  return `${list[0]?.model.trim() ?? 'unknown CPU'} x${list.length}, ${process.platform} ${process.arch}`;
+}
+
+function qemuVersion(qemu: boolean): string {
+  if (!qemu) return 'QEMU absent';
+  const r = spawnSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' });
+  return `${(r.stdout.split('\n')[0] ?? 'QEMU').replace('QEMU emulator version', 'QEMU')} TCG`;
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const s = o.quick ? QUICK : FULL;
+  const progress = new Progress();
+  const missing = missingBenchElves();
+  if (missing.length > 0) {
+    progress.update(`building guests/bench: ${missing.join(', ')}`);
+    buildBenchGuests(missing);
+  }
+  const qemu = qemuPresent();
+  const notes: string[] = [];
+  if (!qemu) notes.push('QEMU columns skipped: qemu-system-x86_64 not found (apt-get install qemu-system-x86)');
+  let emu: Backend | undefined;
+  let emuWhy = '';
+  let kvm: Backend | undefined;
+  let kvmWhy = '';
+  try {
+    emu = await openBackend('emu');
+  } catch (e) {
+    emuWhy = `emu: ${errorLine(e)}`;
+    progress.note(emuWhy);
+  }
+  try {
+    kvm = await openBackend('kvm');
+  } catch (e) {
+    kvmWhy = errorLine(e);
+    if (!kvmWhy.startsWith('n/a')) kvmWhy = `kvm: ${kvmWhy}`;
+  }
+  const names = o.only.length > 0 ? o.only : [...WORKLOAD_NAMES];
+  const workloads: WorkloadReport[] = [];
+  for (const name of names) {
+    const r = await benchWorkload(name, s, qemu, emu, emuWhy, kvm, kvmWhy, progress);
+    if ('reason' in r.emuMips && !r.emuMips.reason.startsWith('emu:')) r.emuMips = fail(`emu: ${r.emuMips.reason}`);
+    if ('reason' in r.emuMips) progress.note(`${name}: ${r.emuMips.reason}`);
+    workloads.push(r);
+  }
+  const loopCount = workloads.find((w) => w.name === 'loop')?.count;
+  const loopB = loopCount && !('reason' in loopCount) ? loopCount.perIteration : undefined;
+  const singleStep = [
+    await benchSingleStep(emu, emuWhy, 'emu', s, loopB, progress),
+    await benchSingleStep(kvm, kvmWhy, 'kvm', s, loopB, progress),
+  ];
+  const startup = await benchStartup(s, qemu, progress);
+  progress.done();
+  if (emu) await closeBackend(emu);
+  if (kvm) await closeBackend(kvm);
+  const report: BenchReport = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    machine: machineDescription(),
+    node: process.version,
+    qemu: qemuVersion(qemu),
+    quick: o.quick,
+    reps: s.reps,
+    workloads,
+    singleStep,
+    startup,
+    notes,
+  };
+  process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : renderTable(report));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${errorLine(e)}\n`);
+  process.exit(1);
+});

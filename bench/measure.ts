@@ -1,0 +1,71 @@
+// Timing rules: MIPS of a workload = b * n / (T(2n) - T(n)), so start-up, boot and printing cancel out;
+// every figure comes from contenders run alternately in the same process run (A, B, A, B, ...), and the
+// reported value is the median over the repetitions of each per-repetition figure (ratios included).
+import { BenchError, median } from './stats.js';
+
+/** One way of running a workload: returns the milliseconds a run with n iterations took. */
+export interface Contender {
+  label: string;
+  run(n: number): Promise<number>;
+}
+
+export interface Calibrated {
+  contender: Contender;
+  n: number;
+}
+
+/** Smallest useful difference between the n and 2n runs while calibrating (start-up noise is ~ms). */
+const MIN_CALIBRATION_DELTA_MS = 80;
+const MAX_CALIBRATION_ROUNDS = 12;
+
+/**
+ * Chooses n so that n iterations take about targetMs: grows n until T(2n) - T(n) is clearly measurable,
+ * then scales. `perIteration` is the instruction count of one iteration (only used for the first guess).
+ */
+export async function calibrate(c: Contender, perIteration: number, targetMs: number, maxN: number): Promise<number> {
+  let n = Math.max(1, Math.round(1_000_000 / perIteration));
+  for (let round = 0; round < MAX_CALIBRATION_ROUNDS; round++) {
+    const t1 = await c.run(n);
+    const t2 = await c.run(2 * n);
+    const delta = t2 - t1;
+    if (delta >= MIN_CALIBRATION_DELTA_MS || n >= maxN) {
+      const perIterMs = Math.max(delta, 1e-3) / n;
+      return Math.min(maxN, Math.max(1, Math.ceil(targetMs / perIterMs)));
+    }
+    const grow = delta > 5 ? Math.min(16, Math.ceil(MIN_CALIBRATION_DELTA_MS / delta) + 1) : 8;
+    n = Math.min(maxN, n * grow);
+  }
+  throw new BenchError(`${c.label}: could not calibrate (run time does not grow with n)`);
+}
+
+/** Per-repetition MIPS of each contender, measured alternately. NaN when T(2n) <= T(n) (noise). */
+export async function alternate(
+  list: readonly Calibrated[],
+  perIteration: number,
+  reps: number,
+  onRep: (rep: number) => void,
+): Promise<number[][]> {
+  const mips: number[][] = list.map(() => []);
+  for (let rep = 0; rep < reps; rep++) {
+    onRep(rep);
+    const t1: number[] = [];
+    for (const k of list) t1.push(await k.contender.run(k.n));
+    const t2: number[] = [];
+    for (const k of list) t2.push(await k.contender.run(2 * k.n));
+    list.forEach((k, i) => {
+      const delta = t2[i]! - t1[i]!;
+      mips[i]!.push(delta > 0 ? (perIteration * k.n) / delta / 1000 : Number.NaN);
+    });
+  }
+  return mips;
+}
+
+/** Median of the finite values. */
+export function medianOf(values: readonly number[]): number {
+  return median(values.filter(Number.isFinite));
+}
+
+/** Median over repetitions of a / b, pairing repetition i of both. */
+export function medianRatio(a: readonly number[], b: readonly number[]): number {
+  return medianOf(a.map((v, i) => v / b[i]!));
+}
