@@ -275,6 +275,37 @@ function icedOperands(x: Instruction, bitness: number): string[] {
   return out;
 }
 
+const SUFFIX_SIZE: Record<string, number> = { b: 1, w: 2, d: 4, q: 8 };
+const SIZED_MNEMONIC = /^(Movs|Cmps|Stos|Lods|Scas|Ins|Outs)[bwdq]$/;
+const CBW_SIZE: Record<string, number> = { Cbw: 2, Cwde: 4, Cdqe: 8, Cwd: 2, Cdq: 4, Cqo: 8 };
+const CX_SIZE: Record<string, number> = { CX: 2, ECX: 4, RCX: 8, Jcxz: 2, Jecxz: 4, Jrcxz: 8 };
+const sized = { o: 0, a: 0 };
+
+/** Operand/address sizes implied by an iced Code name where no explicit operand shows them: the size
+ *  suffix of Pushw_ES / Retnq / Iretd / Movsb..., CBW-family names, and near-branch/LOOP/JrCXZ forms. */
+function impliedSizes(codeName: string, mnemonic: string): { o: number; a: number } {
+  const parts = codeName.split('_');
+  const first = parts[0];
+  sized.o = 0;
+  sized.a = 0;
+  if (CBW_SIZE[first]) sized.o = CBW_SIZE[first];
+  else if (SIZED_MNEMONIC.test(first)) sized.o = SUFFIX_SIZE[first[first.length - 1]];
+  else if (first !== mnemonic && first.startsWith(mnemonic) && SUFFIX_SIZE[first[first.length - 1]]) {
+    sized.o = SUFFIX_SIZE[first[first.length - 1]];
+  } else if (first === mnemonic && /^(Iret|Pusha|Popa|Pushf|Popf)[wdq]$/.test(first)) {
+    sized.o = SUFFIX_SIZE[first[first.length - 1]];
+  }
+  // MONITOR's suffix names its address size (rAX is an address).
+  if (mnemonic === 'Monitor') {
+    sized.a = sized.o;
+    sized.o = 0;
+  }
+  if (parts[1]?.startsWith('rel') && /^(16|32|64)$/.test(parts[2] ?? '')) sized.o = Number(parts[2]) / 8;
+  if (CX_SIZE[parts[3] ?? '']) sized.a = CX_SIZE[parts[3]];
+  if (/^J[er]?cxz$/.test(mnemonic)) sized.a = CX_SIZE[mnemonic];
+  return sized;
+}
+
 /** xorshift32: a small seeded PRNG so every run compares the same strings. */
 export function prng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -366,6 +397,11 @@ export function runDecoderOracle(bitness: 16 | 32 | 64, count: number, seed: num
     }
     if (!OP_MNEMONICS[insn.op].includes(mnemonicOf(x.code))) {
       diff(`${what}: our op ${opName(insn.op)}`);
+      continue;
+    }
+    const sz = impliedSizes(Code[x.code], mnemonicOf(x.code));
+    if ((sz.o && sz.o !== insn.osize) || (sz.a && sz.a !== insn.asize)) {
+      diff(`${what}: our osize ${insn.osize} asize ${insn.asize}, iced ${sz.o || '-'} / ${sz.a || '-'}`);
       continue;
     }
     if (IMPLICIT.has(insn.op)) continue;

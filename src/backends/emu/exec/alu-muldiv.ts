@@ -176,9 +176,9 @@ function div128(nLo: number, nHi: number, hLo: number, hHi: number, dLo: number,
     let r = hLo;
     let q = 0;
     let qh = 0;
-    const digits = [nHi >>> 16, nHi & 0xffff, nLo >>> 16, nLo & 0xffff];
     for (let i = 0; i < 4; i++) {
-      const t = r * 65536 + digits[i];
+      const digit = i === 0 ? nHi >>> 16 : i === 1 ? nHi & 0xffff : i === 2 ? nLo >>> 16 : nLo & 0xffff;
+      const t = r * 65536 + digit;
       const qd = Math.floor(t / dLo);
       r = t - qd * dLo;
       qh = ((qh << 16) | (q >>> 16)) >>> 0;

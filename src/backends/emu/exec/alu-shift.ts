@@ -142,15 +142,10 @@ function shiftLinear(op: number, size: number, bits: number, lo: number, hi: num
       rlo = shr32(lo, n);
       cf = n > bits ? 0 : (lo >>> (n - 1)) & 1;
     } else {
-      // SAR: the sign fills; for counts past the width the sign bit is what is left.
-      const sx = sign ? lo - 2 ** bits : lo; // signed value
-      const sh = n >= bits ? bits - 1 : n;
-      rlo = ((sx >> sh) & mask) >>> 0;
-      cf = n > bits ? sign : (lo >>> (n - 1)) & 1;
-      if (size === 4) {
-        rlo = ((lo | 0) >> Math.min(n, 31)) >>> 0;
-        cf = (lo >>> (n - 1)) & 1;
-      }
+      // SAR: the sign fills; for counts past the width only copies of the sign bit are left.
+      const sx = (lo << (32 - bits)) >> (32 - bits); // sign-extended to int32
+      rlo = ((sx >> Math.min(n, 31)) & mask) >>> 0;
+      cf = n > bits ? sign : (sx >> (n - 1)) & 1;
     }
   }
   setResult(size, rlo, rhi);
