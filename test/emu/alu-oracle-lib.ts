@@ -25,6 +25,7 @@ import {
   neg,
   not,
   popcnt,
+  sext32,
   shift,
   shld,
   shrd,
@@ -42,7 +43,21 @@ export const FLAG_NAMES: [number, string][] = [
   [0x800, 'OF'],
 ];
 
-type Kind = 'bin' | 'un' | 'shift' | 'dshift' | 'mul' | 'imul2' | 'div' | 'bt' | 'scan' | 'bswap';
+type Kind =
+  | 'bin'
+  | 'un'
+  | 'shift'
+  | 'dshift'
+  | 'mul'
+  | 'imul2'
+  | 'div'
+  | 'bt'
+  | 'scan'
+  | 'bswap'
+  | 'xadd'
+  | 'cmpxchg'
+  | 'cbw'
+  | 'cwd';
 export interface Form {
   name: string;
   kind: Kind;
@@ -114,6 +129,19 @@ export function allForms(): Form[] {
   ] as const)
     add('scan', op, mn, wide, (a, b) => `${mn} ${a}, ${b}`);
   add('bswap', Op.BSWAP, 'bswap', [4, 8], (a) => `bswap ${a}`);
+  // BSWAP with a 16-bit operand ("undefined"): encoded by hand, as assemblers refuse it.
+  add('bswap', Op.BSWAP, 'bswap', [2], () => '.byte 0x66, 0x0f, 0xc8');
+  add('xadd', Op.XADD, 'xadd', all, (a, b) => `xadd ${a}, ${b}`);
+  // CMPXCHG r/m, r with the accumulator: dest = rbx-sized, src = rcx-sized.
+  const C = ['', 'cl', 'cx', '', 'ecx', '', '', '', 'rcx'];
+  for (const s of all)
+    forms.push({ name: `cmpxchg${s * 8}`, kind: 'cmpxchg', op: Op.CMPXCHG, size: s, asm: `cmpxchg ${B[s]}, ${C[s]}` });
+  forms.push({ name: 'cbw', kind: 'cbw', op: Op.CBW, size: 2, asm: 'cbw' });
+  forms.push({ name: 'cwde', kind: 'cbw', op: Op.CBW, size: 4, asm: 'cwde' });
+  forms.push({ name: 'cdqe', kind: 'cbw', op: Op.CBW, size: 8, asm: 'cdqe' });
+  forms.push({ name: 'cwd', kind: 'cwd', op: Op.CWD, size: 2, asm: 'cwd' });
+  forms.push({ name: 'cdq', kind: 'cwd', op: Op.CWD, size: 4, asm: 'cdq' });
+  forms.push({ name: 'cqo', kind: 'cwd', op: Op.CWD, size: 8, asm: 'cqo' });
   return forms;
 }
 
@@ -346,6 +374,29 @@ export function runOurs(f: Form, k: Case): Ours {
     case 'bswap':
       bswap(s, ...A_());
       return { rax: res(), rdx: null, flags: fl, de: false };
+    case 'xadd': {
+      // XADD: "TEMP ← SRC + DEST; SRC ← DEST; DEST ← TEMP", flags as ADD.
+      const flags = binop(Op.ADD, s, ...A_(), lo32(b), hi32(b), fl);
+      return { rax: res(), rdx: null, flags, de: false };
+    }
+    case 'cmpxchg': {
+      // CMPXCHG: flags as CMP accumulator, destination; "IF accumulator = DEST THEN ZF ← 1; DEST ← SRC
+      // ELSE ZF ← 0; accumulator ← DEST".
+      const flags = binop(Op.CMP, s, ...A_(), lo32(b), hi32(b), fl);
+      return { rax: (flags & 0x40 ? a : b) & m, rdx: null, flags, de: false };
+    }
+    case 'cbw': {
+      // CBW/CWDE/CDQE: the low half of rAX sign-extended to the operand size.
+      const half = s / 2;
+      const v = sext32(half, lo32(k.a));
+      const hi = s === 8 ? (v & 0x80000000 ? 0xffffffff : 0) : 0;
+      return { rax: pair(v, hi) & m, rdx: null, flags: fl, de: false };
+    }
+    case 'cwd': {
+      // CWD/CDQ/CQO: rDX ← copies of rAX's sign bit.
+      const sign = (a >> BigInt(s * 8 - 1)) & 1n;
+      return { rax: null, rdx: sign ? m : 0n, flags: fl, de: false };
+    }
   }
 }
 
