@@ -1,7 +1,7 @@
 // `npm run bench`: guestdbg's emu against QEMU TCG (and /dev/kvm where it exists) on the guests/bench
 // workloads. Progress on stderr, the table (or --json) on stdout. See bench/README.md for the method.
 import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../scripts/build-guests.js';
 import type { Vcpu } from '../src/abi/index.js';
@@ -281,7 +281,10 @@ async function benchStartup(s: Settings, qemu: boolean, progress: Progress): Pro
 
 function machineDescription(): string {
   const list = cpus();
-  return `${list[0]?.model.trim() ?? 'unknown CPU'} x${list.length}, ${process.platform} ${process.arch}`;
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+  return `${list[0]?.model.trim() ?? 'unknown CPU'} x${list.length}, ${process.platform} ${process.arch}, load average ${load}`;
 }
 
 function qemuVersion(qemu: boolean): string {
