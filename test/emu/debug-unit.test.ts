@@ -43,13 +43,17 @@ class FakeCpu implements DebugCpu {
   }
 }
 
+let current = new FakeCpu();
+
 function setup(): { cpu: FakeCpu; unit: EmuDebugUnit } {
-  const cpu = new FakeCpu();
-  return { cpu, unit: new EmuDebugUnit(cpu) };
+  current = new FakeCpu();
+  return { cpu: current, unit: new EmuDebugUnit(current) };
 }
 
-/** Runs fn and returns what it threw: 'exit', a Raised, or undefined. */
+/** Runs fn and returns what it did: 'exit' (threw EXIT, or set the CPU's pending debug exit as afterInsn()
+ *  does), a Raised guest exception, or undefined. */
 function outcome(fn: () => void): 'exit' | Raised | undefined {
+  current.exitKind = 0;
   try {
     fn();
   } catch (e) {
@@ -57,7 +61,7 @@ function outcome(fn: () => void): 'exit' | Raised | undefined {
     if (e instanceof Raised) return e;
     throw e;
   }
-  return undefined;
+  return current.exitKind === PENDING_EXIT_DEBUG ? 'exit' : undefined;
 }
 
 const dbg = (control: number, regs: Partial<Record<number, bigint>> = {}) => ({

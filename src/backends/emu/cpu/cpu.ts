@@ -120,6 +120,8 @@ export class Cpu extends CpuMem {
         const r = this.onSignal(e);
         if (r !== RunResult.None) return r;
       }
+      // afterInsn() reports a debug exit by setting exitKind without throwing (a throw per step is costly).
+      if (this.exitKind !== PendingExit.None) return this.exitKind;
     }
     let budget = KICK_INTERVAL;
     for (;;) {

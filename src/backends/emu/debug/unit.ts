@@ -347,12 +347,14 @@ export class EmuDebugUnit {
         la,
         BigInt(DR6_FIXED1) | SOFT_WATCH | (this.softHitWrite ? SOFT_WRITE : 0n) | (BigInt(i) << SOFT_INDEX_SHIFT),
       );
-      throw EXIT;
+      if (!fromStep) throw EXIT;
+      return;
     }
     if (this.hostOwnsDb) {
       if (stepped || raises) {
         this.setExit(Vector.DB, la, BigInt((DR6_FIXED1 | bits | (stepped ? DR6_BS_BIT : 0)) >>> 0));
-        throw EXIT;
+        // After the instruction the CPU returns on exitKind; before one (fromStep = false) it must not run.
+        if (!fromStep) throw EXIT;
       }
       return;
     }
