@@ -112,7 +112,7 @@ export function runQemu(elf: string, options: RunOptions & { extraArgs?: readonl
 
 /**
  * Starts one guest under QEMU without waiting for it, e.g. with extraArgs ['-S', '-gdb', 'tcp:127.0.0.1:PORT']
- * for a gdb session (see gdb-runner.ts). The caller must await `result` or call `kill()`.
+ * for a gdb session (see gdb-runner.ts, demo-gdb.test.ts). The caller must await `result` or call `kill()`.
  */
 export function startQemu(elf: string, options: RunOptions & { extraArgs?: readonly string[] } = {}): RunningCommand {
   return startCommand(QEMU_BINARY, qemuArgs(elf, options.extraArgs), options);
