@@ -375,6 +375,109 @@ describe('the guest debugging itself', () => {
   });
 });
 
+describe('more of SDM ch. 18 through the hooks', () => {
+  it('I/O breakpoints need CR4.DE; they trap after the IN/OUT', () => {
+    const { cpu, unit } = setup();
+    unit.writeDr(0, 0x3f8, 0);
+    unit.writeDr(7, 0x400 | dr7Slot(0, 2, 8), 0);
+    assert.equal(unit.ioActive, true);
+    unit.beforeInsn(0x1000, false);
+    unit.ioAccess(0x3fd, 1);
+    assert.equal(
+      outcome(() => unit.afterInsn(false)),
+      undefined,
+      'R/W = 10 without CR4.DE is not an I/O breakpoint',
+    );
+    cpu.cr4 = CR4.DE;
+    unit.beforeInsn(0x1000, false);
+    unit.ioAccess(0x3fd, 1);
+    assert.deepEqual(
+      outcome(() => unit.afterInsn(false)),
+      new Raised(1, -1),
+    );
+    unit.interceptException(1, EventKind.Exception);
+    assert.equal(unit.readDr(6), 0xffff0ff1);
+  });
+  it('B0-B3 report disabled matches next to the enabled one', () => {
+    const { unit } = setup();
+    unit.writeDr(0, 0x1000, 0);
+    unit.writeDr(1, 0x1000, 0);
+    unit.writeDr(7, 0x400 | (1 << 3), 0);
+    assert.deepEqual(
+      outcome(() => unit.beforeInsn(0x1000, false)),
+      new Raised(1, -1),
+    );
+    unit.interceptException(1, EventKind.Exception);
+    assert.equal(unit.readDr(6), 0xffff0ff3);
+    // Only the disabled one matching: no #DB.
+    unit.writeDr(1, 0x2000, 0);
+    assert.equal(
+      outcome(() => unit.beforeInsn(0x1000, false)),
+      undefined,
+    );
+  });
+  it('POPF setting TF traps after the next instruction, not after itself', () => {
+    const { cpu, unit } = setup();
+    unit.writeDr(6, 0, 0);
+    assert.equal(unit.active, false);
+    cpu.rflags |= RFLAGS.TF; // the popf just set it: afterInsn(tfBefore = false) is a no-op
+    assert.equal(
+      outcome(() => unit.afterInsn(false)),
+      undefined,
+    );
+    assert.equal(unit.active, true);
+    unit.beforeInsn(0x1001, false);
+    assert.deepEqual(
+      outcome(() => unit.afterInsn(true)),
+      new Raised(1, -1),
+    );
+  });
+  it('MOV SS blocking suppresses instruction breakpoints on the next instruction', () => {
+    const { cpu, unit } = setup();
+    unit.writeDr(0, 0x1000, 0);
+    unit.writeDr(7, 0x402, 0);
+    cpu.shadow = InterruptShadow.MovSs;
+    assert.equal(
+      outcome(() => unit.beforeInsn(0x1000, false)),
+      undefined,
+    );
+    cpu.shadow = 0;
+    assert.deepEqual(
+      outcome(() => unit.beforeInsn(0x1000, false)),
+      new Raised(1, -1),
+    );
+  });
+  it('a trap held by MOV SS survives INT n and is delivered at the handler entry', () => {
+    const { cpu, unit } = setup();
+    cpu.rflags |= RFLAGS.TF;
+    unit.beforeInsn(0x1000, false);
+    cpu.shadow = InterruptShadow.MovSs;
+    unit.afterInsn(true);
+    cpu.rflags &= ~RFLAGS.TF; // vectoring clears TF
+    assert.equal(unit.interceptException(1, EventKind.Software), false);
+    cpu.shadow = 0;
+    assert.deepEqual(
+      outcome(() => unit.beforeInsn(0x8000, false)),
+      new Raised(1, -1),
+    );
+    unit.interceptException(1, EventKind.Exception);
+    assert.equal(unit.readDr(6), 0xffff4ff0);
+  });
+  it('USE_HW_BP owns #DB: the guest TF step exits to the host with BS', () => {
+    const { cpu, unit } = setup();
+    unit.setGuestDebug(dbg(GuestDbg.Enable | GuestDbg.UseHwBp, { 7: 0x400n }));
+    cpu.rflags |= RFLAGS.TF;
+    unit.beforeInsn(0x1000, false);
+    cpu.rip = 0x1001;
+    assert.equal(
+      outcome(() => unit.afterInsn(true)),
+      'exit',
+    );
+    assert.deepEqual(unit.exitArch, { exception: 1, pc: 0x1001n, dr6: 0xffff4ff0n, dr7: 0x400n });
+    assert.equal(unit.readDr(6), 0xffff0ff0, 'the guest DR6 is not touched by a host exit');
+  });
+});
+
 describe('soft breakpoints (beyond KVM)', () => {
   it('exec: exits before the instruction, no DR slot, resuming at it does not re-trigger', () => {
     const { cpu, unit } = setup();

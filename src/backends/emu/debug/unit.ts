@@ -20,6 +20,7 @@ import { CR4, RFLAGS } from '../../../x86/control-regs.js';
 import { Dr7Rw } from '../../../x86/debug-regs.js';
 import { Vector } from '../../../x86/vectors.js';
 import { EventKind } from '../cpu/interrupts.js';
+import { PendingExit } from '../cpu/mmu.js';
 import { EXIT } from '../signals.js';
 import { dataMatch, enabledSlots, enabledSlotsOfKind, execMatch, ioMatch, slotLen } from './match.js';
 import {
@@ -65,8 +66,8 @@ export interface DebugCpu {
   flushTlb(includeGlobal: boolean): void;
 }
 
-/** PendingExit.Debug of src/backends/emu/cpu/mmu.ts: run() returns KVM_EXIT_DEBUG with unit.exitArch. */
-export const PENDING_EXIT_DEBUG = 7;
+/** The CPU's pending exit for KVM_EXIT_DEBUG: run() returns it and the Vcpu reports unit.exitArch. */
+export const PENDING_EXIT_DEBUG = PendingExit.Debug;
 
 const TF_RF = RFLAGS.TF | RFLAGS.RF;
 const PAGE = 4096;
@@ -362,6 +363,8 @@ export class EmuDebugUnit {
   }
 
   dataAccess(la: number, size: number, write: boolean): void {
+    // All four slots are compared (B0-B3 for disabled matches too), on the pages of the enabled ones: the
+    // CPU reports accesses only there, so a disabled slot on another page is not seen.
     if (this.drWatchPages.size > 0) this.hits |= dataMatch(this.effAddr, this.effDr7, la, size, write);
     if (this.softHit < 0 && this.soft.hasWatch) {
       const i = this.soft.matchAccess(la, size, write);
