@@ -60,7 +60,7 @@ export interface DebuggerOptions {
   onEnd?(end: StopEvent): void;
 }
 
-const DEFAULT_SLICE_MS = 20;
+const DEFAULT_SLICE_MS = 10;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function endEvent(end: GuestEnd): StopEvent {

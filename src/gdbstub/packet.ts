@@ -1,6 +1,6 @@
 // GDB Remote Serial Protocol framing (GDB manual, "Overview" of the Remote Protocol):
 // `$<data>#<2 hex digit checksum>`, checksum = sum of data bytes mod 256; '}' escapes '#$}*' as c ^ 0x20;
-// `*` run-length encoding may appear in replies only; 0x03 alone is an interrupt request.
+// 0x03 alone is an interrupt request. guestdbg never run-length encodes its replies.
 
 export const ACK = 0x2b; // '+'
 export const NAK = 0x2d; // '-'
@@ -37,21 +37,16 @@ export function frame(data: Uint8Array | string): Uint8Array {
   return Uint8Array.from(out);
 }
 
-/** Undo '}' escapes and '*' run-length encoding of a packet body. */
-export function decodeBody(body: Uint8Array): Uint8Array {
+/**
+ * Undo '}' escapes. Only binary payloads (the data of an X packet) are escaped; gdb never run-length encodes
+ * what it sends, so a received body is otherwise taken literally (as gdbserver does).
+ */
+export function unescapeBinary(body: Uint8Array): Uint8Array {
   const out: number[] = [];
   for (let i = 0; i < body.length; i++) {
     const b = body[i];
-    if (b === ESCAPE && i + 1 < body.length) {
-      out.push(body[++i] ^ 0x20);
-    } else if (b === STAR && out.length > 0 && i + 1 < body.length) {
-      // "*n": repeat the previous byte n - 29 more times.
-      const repeat = body[++i] - 29;
-      const prev = out[out.length - 1];
-      for (let r = 0; r < repeat; r++) out.push(prev);
-    } else {
-      out.push(b);
-    }
+    if (b === ESCAPE && i + 1 < body.length) out.push(body[++i] ^ 0x20);
+    else out.push(b);
   }
   return Uint8Array.from(out);
 }
@@ -110,7 +105,7 @@ export class PacketDecoder {
           const want = /^[0-9a-fA-F]{2}$/.test(this.sumText) ? Number.parseInt(this.sumText, 16) : -1;
           if (this.overflow) events.push({ kind: 'bad', reason: `packet longer than ${this.maxPacket} bytes` });
           else if (want !== checksum(raw)) events.push({ kind: 'bad', reason: 'checksum mismatch' });
-          else events.push({ kind: 'packet', data: decodeBody(raw) });
+          else events.push({ kind: 'packet', data: raw });
           break;
         }
       }

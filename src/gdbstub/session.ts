@@ -8,7 +8,7 @@ import {
   type StopEvent,
 } from '../debugger/target.js';
 import { GDB_REGS } from '../x86/gdb-regs.js';
-import { ACK, frame, MAX_PACKET, NAK, PacketDecoder } from './packet.js';
+import { ACK, frame, MAX_PACKET, NAK, PacketDecoder, unescapeBinary } from './packet.js';
 import { applyRegister, encodeAll, encodeRegister, type RegisterFile, splitAll } from './registers.js';
 import { targetXml } from './target-xml.js';
 
@@ -263,7 +263,7 @@ export class GdbSession {
   private async writeMemBinary(raw: Uint8Array): Promise<void> {
     const colon = raw.indexOf(0x3a);
     const al = colon > 0 ? this.parseAddrLen(Buffer.from(raw.subarray(1, colon)).toString('latin1')) : undefined;
-    const data = raw.subarray(colon + 1);
+    const data = unescapeBinary(raw.subarray(colon + 1));
     if (!al || data.length !== al.len) return this.error(EINVAL);
     if (al.len > 0) await this.target.writeMemory(this.gThread, al.addr, Uint8Array.from(data));
     this.send('OK');

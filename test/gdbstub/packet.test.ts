@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checksum, decodeBody, frame, PacketDecoder } from '../../src/gdbstub/packet.js';
+import { checksum, frame, PacketDecoder, unescapeBinary } from '../../src/gdbstub/packet.js';
 
 const text = (u: Uint8Array) => Buffer.from(u).toString('latin1');
 
@@ -15,7 +15,9 @@ test('special bytes are escaped and round-trip through the decoder', () => {
   const payload = Uint8Array.from([0x24, 0x23, 0x7d, 0x2a, 0x00, 0xff, 0x41]);
   const dec = new PacketDecoder();
   const events = dec.feed(frame(payload));
-  assert.deepEqual(events, [{ kind: 'packet', data: payload }]);
+  assert.equal(events.length, 1);
+  assert.ok(events[0].kind === 'packet');
+  assert.deepEqual(unescapeBinary(events[0].data), payload);
 });
 
 test('decoder handles arbitrary chunking, acks, interrupts and bad checksums', () => {
@@ -34,9 +36,13 @@ test('decoder handles arbitrary chunking, acks, interrupts and bad checksums', (
   assert.deepEqual(events[3], { kind: 'bad', reason: 'checksum mismatch' });
 });
 
-test('run-length encoding expands (reply form "0* " = 4 zeros)', () => {
-  // '*' followed by ' ' (0x20) repeats the previous character 0x20 - 29 = 3 more times.
-  assert.equal(text(decodeBody(Buffer.from('0* '))), '0000');
+test('received bodies are literal: no run-length expansion, escapes only where binary data is decoded', () => {
+  const dec = new PacketDecoder();
+  const [ev] = dec.feed(frame(Buffer.from('m0* ', 'latin1')));
+  assert.ok(ev.kind === 'packet');
+  // frame() escaped the '*'; the body arrives escaped and is only unescaped for binary payloads.
+  assert.equal(text(unescapeBinary(ev.data)), 'm0* ');
+  assert.equal(text(ev.data), 'm0}\n ');
 });
 
 test('oversized packets are dropped with a reason, and the decoder recovers', () => {

@@ -16,7 +16,7 @@ function startStub(port: number, guest: string) {
   );
 }
 
-test('Ctrl-C stops a spinning guest within 100 ms, and a second debugger is refused', async () => {
+test('Ctrl-C stops a spinning guest within 100 ms, and a second debugger is refused', async (t) => {
   const port = await freeTcpPort();
   const vmm = startStub(port, 'loop');
   try {
@@ -31,6 +31,7 @@ test('Ctrl-C stops a spinning guest within 100 ms, and a second debugger is refu
     const stop = await c.next();
     const latency = performance.now() - t0;
     assert.match(stop, /^T02thread:1;/);
+    t.diagnostic(`Ctrl-C to stop reply: ${latency.toFixed(1)} ms`);
     assert.ok(latency < 100, `Ctrl-C took ${latency.toFixed(1)} ms`);
     assert.match(await c.request('g'), /^[0-9a-f]+$/);
     c.send('k');
@@ -90,11 +91,16 @@ test('100k mutated packets never crash or wedge the stub; a normal session works
         const edits = next() % 4;
         for (let e = 0; e < edits; e++) {
           const at = next() % (p.length + 1);
-          const ch = String.fromCharCode(next() % 256);
+          // Any byte but '$', which would start a new, well-formed packet (possibly a resume) mid-body.
+          let code = next() % 256;
+          if (code === 0x24) code = 0x25;
+          const ch = String.fromCharCode(code);
           p = next() % 2 ? p.slice(0, at) + ch + p.slice(at + 1) : p.slice(0, at) + ch + p.slice(at);
         }
-        // Never resume or kill: the point is the parser and handlers, not running the guest.
+        // Never resume or kill: the point is the parser and handlers, not running the guest. Memory writes stay
+        // in a scratch page so that the guest can still run to its end afterwards.
         if (/^[cCsSkDvR]/.test(p) && !p.startsWith('vCont?')) p = `q${p}`;
+        if (/^[MX]/.test(p) && !/^[MX]200000,/.test(p)) p = `q${p}`;
         const sum = Buffer.from(p, 'latin1').reduce((a, b) => (a + b) & 0xff, 0);
         // One packet in eight carries a wrong checksum.
         const sent = (sum + (next() % 8 === 0 ? 1 : 0)) & 0xff;
