@@ -23,6 +23,7 @@ class Raised {
 class FakeCpu implements DebugCpu {
   rip = 0x1000;
   startRip = 0x1000;
+  retired = 0;
   rflags = 2;
   cr4 = 0;
   cpl = 0;

@@ -55,6 +55,8 @@ export interface DebugCpu {
   shadow: number;
   /** rip of the instruction being executed (rip may already point past it). */
   startRip: number;
+  /** Instructions retired so far. */
+  readonly retired: number;
   queuedVector: number;
   queuedErrorCode: number;
   /** PendingExit of the current run(); the unit sets PENDING_EXIT_DEBUG. */
@@ -122,8 +124,10 @@ export class EmuDebugUnit {
   private deferredDb = 0;
   /** Soft exec breakpoint just reported at this linear address: resuming there does not re-trigger. */
   private softSkipLa = Number.NaN;
-  /** rip of the last #BP exit (INJECT_BP there re-injects "as if the int3 executed": return address + 1). */
+  /** rip and retired count of the last #BP exit: INJECT_BP right after it re-injects "as if the int3
+   *  executed" (return address + 1). */
   private bpExitRip = Number.NaN;
+  private bpExitRetired = -1;
 
   constructor(private readonly cpu: DebugCpu) {
     this.recompute();
@@ -154,7 +158,7 @@ export class EmuDebugUnit {
       if (this.cpu.queuedVector >= 0)
         throw new KvmError('KVM_SET_GUEST_DEBUG', 'EBUSY', 'an exception is already pending; run the vCPU first');
       const v = (c & GuestDbg.InjectDb) !== 0 ? Vector.DB : Vector.BP;
-      if (v === Vector.BP && this.cpu.rip === this.bpExitRip) {
+      if (v === Vector.BP && this.cpu.rip === this.bpExitRip && this.cpu.retired === this.bpExitRetired) {
         // KVM injects #BP as a soft exception with the exiting int3's length: the guest's handler sees the
         // return address after the int3, as if it had executed natively.
         this.cpu.rip += 1;
@@ -442,6 +446,7 @@ export class EmuDebugUnit {
     if (intN || (this.control & GuestDbg.UseSwBp) === 0) return;
     const cpu = this.cpu;
     this.bpExitRip = cpu.rip;
+    this.bpExitRetired = cpu.retired;
     // pc = the linear address of the int3 itself; rip stays on it (userspace skips it with rip += 1).
     // KVM leaves dr6/dr7 of a #BP exit unwritten; emu reports the fixed DR6 value and the DR7 in effect.
     this.setExit(Vector.BP, cpu.ripLinear(), BigInt(DR6_FIXED1));
