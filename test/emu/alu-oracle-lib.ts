@@ -415,3 +415,75 @@ export function hostWouldFault(f: Form, k: Case): boolean {
   const q = sn / sb;
   return q >= 1n << (bits - 1n) || q < -(1n << (bits - 1n));
 }
+
+export interface AluOracleResult {
+  forms: number;
+  native: number;
+  deCases: number;
+  diffCount: number;
+  diffs: string[];
+  skipped?: string;
+}
+
+/** Builds the harness, runs `perForm` random cases of every form natively and through our ALU, compares. */
+export function runAluOracle(perForm: number, seed: number, maxDiffs = 30): AluOracleResult {
+  const forms = allForms();
+  const h = buildHarness(forms);
+  const res: AluOracleResult = { forms: forms.length, native: 0, deCases: 0, diffCount: 0, diffs: [] };
+  if (!h.exe) {
+    res.skipped = h.why;
+    return res;
+  }
+  const note = (msg: string): void => {
+    res.diffCount++;
+    if (res.diffs.length < maxDiffs) res.diffs.push(msg);
+  };
+  try {
+    const native: Case[] = [];
+    for (const k of makeCases(forms, perForm, seed)) {
+      const f = forms[k.form];
+      if (f.kind === 'div' && hostWouldFault(f, k)) {
+        res.deCases++;
+        if (!runOurs(f, k).de)
+          note(`${f.name} a=${k.a.toString(16)} d=${k.d.toString(16)} b=${k.b.toString(16)}: no #DE`);
+      } else native.push(k);
+    }
+    res.native = native.length;
+    const host = runHost(h.exe, native);
+    native.forEach((k, i) => {
+      const f = forms[k.form];
+      const o = runOurs(f, k);
+      const hh = host[i];
+      const m = f.size === 8 ? (1n << 64n) - 1n : (1n << BigInt(f.size * 8)) - 1n;
+      const raxMask = f.size === 1 && (f.kind === 'mul' || f.kind === 'div') ? 0xffffn : m;
+      const bad: string[] = [];
+      if (o.de) bad.push('#DE');
+      if (o.rax !== null && (hh.rax & raxMask) !== o.rax) {
+        bad.push(`result ${o.rax.toString(16)} host ${(hh.rax & raxMask).toString(16)}`);
+      }
+      if (o.rdx !== null && (hh.rdx & m) !== o.rdx) {
+        bad.push(`high/rem ${o.rdx.toString(16)} host ${(hh.rdx & m).toString(16)}`);
+      }
+      const fd = Number((hh.flags ^ BigInt(o.flags)) & BigInt(ARITH_FLAGS));
+      for (const [bit, name] of FLAG_NAMES) if (fd & bit) bad.push(name);
+      if (bad.length > 0) {
+        note(
+          `${f.name} a=${k.a.toString(16)} b=${k.b.toString(16)} c=${k.c} d=${k.d.toString(16)} ` +
+            `flags=${k.flags.toString(16)}: ${bad.join(', ')}`,
+        );
+      }
+    });
+  } finally {
+    if (h.dir) rmSync(h.dir, { recursive: true, force: true });
+  }
+  return res;
+}
+
+export function formatAluOracle(r: AluOracleResult): string {
+  if (r.skipped) return `ALU host oracle skipped: ${r.skipped}`;
+  return [
+    `ALU host oracle: ${r.forms} forms, ${r.native} cases run natively, ` +
+      `${r.deCases} #DE cases checked against the SDM rule, ${r.diffCount} differences`,
+    ...r.diffs.map((d) => `  DIFF ${d}`),
+  ].join('\n');
+}
