@@ -7,12 +7,14 @@
 #   - single-step (TF): basic, over cpuid/in, with MOV SS blocking; each again at CPL 3 with IOPL 3
 #   - 4-byte write watchpoint on DR1: trap after the store, BS kept when set and not added when clear
 # With the PVH command line "strict" it adds the checks where QEMU TCG 7.2 departs from hardware (STI does
-# not delay #DB; ICEBP; DR7.GD; MOV SS + watchpoint + ICEBP / INT 1 / INT3 deliver the held #DB once):
-#   - single-step after STI, MOV SS + ICEBP, MOV SS + DR7.GD (CPL 0 only); ICEBP; the three "precise" ones
+# not delay #DB; ICEBP; DR7.GD; I/O breakpoints; MOV SS + watchpoint + ICEBP / INT 1 / INT3 deliver the
+# held #DB once):
+#   - single-step after STI, MOV SS + ICEBP, MOV SS + DR7.GD (CPL 0 only); ICEBP; an I/O breakpoint
+#     (R/W = 10 counts only with CR4.DE; QEMU TCG has no I/O breakpoints); the three "precise" ones
 # The list runs twice, with DR6 written as 0xffff0ff0 and as 0 before each check (it reads 0xffff0ff0 back).
 #
 # Serial output: guests/debug_unit.serial (26 "PASS: " lines, then "debug_unit: 0 failures"); with "strict",
-#   a "debug_unit: strict ..." line first and 41 "PASS: " lines.
+#   a "debug_unit: strict ..." line first and 43 "PASS: " lines.
 # Expected exit value: 0x30 (exit status 0x61 = 97); 0x30 + n with n failures, 0x7e on an unexpected trap.
 
         .include "pvh.inc"
@@ -22,6 +24,7 @@
 .equ IOPL3, 3 << 12
 .equ CR4_DE, 1 << 3
 .equ DR6_FIXED, 0xffff0ff0
+.equ DR6_B0, 1 << 0
 .equ DR6_B1, 1 << 1
 .equ DR6_B2, 1 << 2
 .equ DR6_BD, 1 << 13
@@ -31,6 +34,8 @@
 .equ DR7_GD, 1 << 13
 .equ DR7_WP_DR1_W4, 0x00d0040a    # G0|G1, R/W1 = 01 (write), LEN1 = 11 (4 bytes)
 .equ DR7_WP_DR1_RW4, 0x00f0040a   # G0|G1, R/W1 = 11 (read/write), LEN1 = 11
+.equ DR7_IO_DR0, 0x00020402       # G0, R/W0 = 10 (I/O, with CR4.DE), LEN0 = 00
+.equ IO_PORT, 0x80                # the POST-code port: writes are harmless
 .equ MAX_DB, 10
 .equ COM1_LSR_PORT, 0x3fd
 .equ HVM_START_INFO_CMDLINE_OFF, 24   # u64 cmdline_paddr (0: none)
@@ -344,6 +349,40 @@ sw_icebp:
         movq    dr6_base(%rip), %rdx
         call    expect_db
         leaq    t_icebp(%rip), %rdi
+        call    report
+
+        # I/O breakpoint on port 0x80 (R/W = 10): nothing while CR4.DE = 0, a trap after the OUT with it.
+        call    reset_db
+        movq    saved_cr4(%rip), %rax
+        andq    $~CR4_DE, %rax
+        movq    %rax, %cr4
+        movq    $IO_PORT, %rax
+        movq    %rax, %dr0
+        movq    $DR7_IO_DR0, %rax
+        movq    %rax, %dr7
+        outb    %al, $IO_PORT
+        movq    %cr4, %rax
+        orq     $CR4_DE, %rax
+        movq    %rax, %cr4
+        movq    n(%rip), %rbx               # #DBs while CR4.DE was 0 (expected: none)
+        outb    %al, $IO_PORT
+io_bp:
+        movq    $DR7_FIXED, %rax
+        movq    %rax, %dr7
+        movq    saved_cr4(%rip), %rax
+        movq    %rax, %cr4
+        testq   %rbx, %rbx
+        sete    %dil
+        movzbl  %dil, %edi
+        call    expect
+        movl    $1, %edi
+        call    expect_n
+        xorl    %edi, %edi
+        leaq    io_bp(%rip), %rsi
+        movq    dr6_base(%rip), %rdx
+        orq     $DR6_B0, %rdx
+        call    expect_db
+        leaq    t_io(%rip), %rdi
         call    report
 1:
 
@@ -748,6 +787,7 @@ t_ss_movss_gd:    .asciz "single-step #DB with MOV SS blocking and DR7.GD"
 t_hw_wp1:         .asciz "4-byte write watchpoint (DR6.BS not cleared)"
 t_hw_wp2:         .asciz "4-byte write watchpoint (DR6.BS not set)"
 t_icebp:          .asciz "ICEBP"
+t_io:             .asciz "I/O breakpoint only with CR4.DE, trap after the OUT"
 t_precise_icebp:  .asciz "MOV SS + watchpoint + ICEBP: one #DB"
 t_precise_int1:   .asciz "MOV SS + watchpoint + INT 1: #DB then the interrupt"
 t_precise_int3:   .asciz "MOV SS + watchpoint + INT3: one #DB and one #BP"

@@ -84,10 +84,10 @@ describe('debug_unit.elf on emu', () => {
     assert.match(g.serial(), /debug_unit: 0 failures\n$/);
   });
 
-  it('passes the strict checks (STI, ICEBP, DR7.GD, MOV SS + watchpoint + ICEBP / INT 1 / INT3)', () => {
+  it('passes the strict checks (STI, ICEBP, DR7.GD, I/O breakpoint, MOV SS + watchpoint + ICEBP / INT 1 / INT3)', () => {
     const g = boot('debug_unit', 'strict');
     assert.equal(endValue(run(g)), 0x30, g.serial());
-    assert.equal((g.serial().match(/^PASS: /gm) ?? []).length, 41, g.serial());
+    assert.equal((g.serial().match(/^PASS: /gm) ?? []).length, 43, g.serial());
     assert.doesNotMatch(g.serial(), /FAIL/);
   });
 });
