@@ -15,7 +15,7 @@
 //   Size letters: b=1 w=2 d=4 q=8 v=osize z=osize max 4 y=4 or 8 (REX.W) x=16 p=far pointer
 // Flags: L LOCK allowed (memory destination only)   i64 invalid in 64-bit mode   o64 only in 64-bit mode
 //   d64 "In 64-bit mode, the operand size defaults to 64 bits" (66 gives 16)   f64 operand size forced to 64
-//   in 64-bit mode (66 ignored, Intel behaviour)   sz=b|w|d|v|z|cr explicit operand size (cr: 4, 8 in
+//   in 64-bit mode (66 ignored, Intel behaviour)   sz=b|w|d|v|z|y|cr explicit operand size (cr: 4, 8 in
 //   64-bit mode)   modreg "the mod field is ignored: always a register" (MOV CR/DR)   sreg ModRM.reg must
 //   name ES..GS (and not CS for a load)   crdr only CR0/2/3/4/8 and DR0-7 exist (else #UD).
 
