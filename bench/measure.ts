@@ -14,8 +14,12 @@ export interface Calibrated {
   n: number;
 }
 
-/** Smallest useful difference between the n and 2n runs while calibrating (start-up noise is ~ms). */
-const MIN_CALIBRATION_DELTA_MS = 80;
+/**
+ * While calibrating, T(2n) - T(n) must be at least this and at least half of T(n): a process's start-up
+ * (QEMU: 100-500 ms on a loaded machine) varies by more than a short run's work, so a small difference can
+ * be noise.
+ */
+const MIN_CALIBRATION_DELTA_MS = 100;
 const MAX_CALIBRATION_ROUNDS = 12;
 
 /**
@@ -28,7 +32,7 @@ export async function calibrate(c: Contender, perIteration: number, targetMs: nu
     const t1 = await c.run(n);
     const t2 = await c.run(2 * n);
     const delta = t2 - t1;
-    if (delta >= MIN_CALIBRATION_DELTA_MS || n >= maxN) {
+    if ((delta >= MIN_CALIBRATION_DELTA_MS && delta >= t1 / 2) || n >= maxN) {
       const perIterMs = Math.max(delta, 1e-3) / n;
       return Math.min(maxN, Math.max(1, Math.ceil(targetMs / perIterMs)));
     }
@@ -38,14 +42,22 @@ export async function calibrate(c: Contender, perIteration: number, targetMs: nu
   throw new BenchError(`${c.label}: could not calibrate (run time does not grow with n)`);
 }
 
-/** Per-repetition MIPS of each contender, measured alternately. NaN when T(2n) <= T(n) (noise). */
+export interface Alternated {
+  /** Per contender, per repetition: MIPS, NaN when T(2n) <= T(n) (noise). */
+  mips: number[][];
+  /** Per contender, per repetition: T(n) + T(2n) in ms. */
+  totalMs: number[][];
+}
+
+/** Runs every contender with n, then every contender with 2n, `reps` times. */
 export async function alternate(
   list: readonly Calibrated[],
   perIteration: number,
   reps: number,
   onRep: (rep: number) => void,
-): Promise<number[][]> {
+): Promise<Alternated> {
   const mips: number[][] = list.map(() => []);
+  const totalMs: number[][] = list.map(() => []);
   for (let rep = 0; rep < reps; rep++) {
     onRep(rep);
     const t1: number[] = [];
@@ -55,9 +67,10 @@ export async function alternate(
     list.forEach((k, i) => {
       const delta = t2[i]! - t1[i]!;
       mips[i]!.push(delta > 0 ? (perIteration * k.n) / delta / 1000 : Number.NaN);
+      totalMs[i]!.push(t1[i]! + t2[i]!);
     });
   }
-  return mips;
+  return { mips, totalMs };
 }
 
 /** Median of the finite values. */
