@@ -64,14 +64,21 @@ export class Machine {
       const control = new SharedArrayBuffer(4);
       const data: VcpuWorkerData = { handle, id, initial, control, uartState };
       const worker = new Worker(new URL('./vcpu-worker.js', import.meta.url), { workerData: data });
-      return { worker, control: new Int32Array(control) };
+      // Listen for 'ready' at once: a Worker drops messages that arrive while nobody listens.
+      return { worker, control: new Int32Array(control), ready: readyOf(worker, id) };
     });
     const threads: VcpuThread[] = [];
     const machine = new Machine(threads, opts.serial);
     try {
+      const kickers = await Promise.all(started.map((s) => s.ready));
       for (const [id, s] of started.entries()) {
-        const kicker = await readyOf(s.worker, id);
-        const t: VcpuThread = { ...s, kicker, state: 'stopped', waiters: [] };
+        const t: VcpuThread = {
+          worker: s.worker,
+          control: s.control,
+          kicker: kickers[id]!,
+          state: 'stopped',
+          waiters: [],
+        };
         threads.push(t);
         s.worker.on('message', (m: FromWorker) => machine.onMessage(id, m));
         s.worker.on('error', (err) =>
@@ -245,14 +252,21 @@ function readyOf(worker: Worker, id: number): Promise<VcpuKicker> {
     const onMessage = (m: FromWorker): void => {
       if (m.type !== 'ready') return;
       worker.off('error', onError);
+      worker.off('exit', onExit);
       worker.off('message', onMessage);
       resolve(m.kicker);
     };
     const onError = (err: Error): void => {
       worker.off('message', onMessage);
+      worker.off('exit', onExit);
       reject(new Error(`vCPU ${id} could not start: ${err.message}`));
+    };
+    const onExit = (code: number): void => {
+      worker.off('message', onMessage);
+      reject(new Error(`vCPU ${id} could not start: its thread exited with code ${code}`));
     };
     worker.on('message', onMessage);
     worker.once('error', onError);
+    worker.once('exit', onExit);
   });
 }

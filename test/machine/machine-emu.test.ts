@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { GuestDbg } from '../../src/abi/index.js';
 import { bootPvh } from '../../src/machine/boot.js';
 import { SerialCapture } from '../../src/machine/devices/serial-sink.js';
 import { Machine } from '../../src/machine/machine.js';
@@ -68,6 +69,31 @@ describe('Machine on emu', { skip }, () => {
       m.resume();
       await assert.rejects(m.call(0, 'getRegs'), /is running; pause\(\) the machine/);
       await m.pause();
+    } finally {
+      await m.close();
+      vm.close();
+    }
+  });
+
+  it('a debug exit on one vCPU is an event, and the other vCPU is stopped too (all-stop)', async () => {
+    const vm = hv!.createVm();
+    const ram = vm.addMemory({ guestPhysAddr: 0n, size: MIB });
+    writeBootGdt(ram);
+    for (const a of SPIN_ADDRS) ram.set(SPIN, a);
+    const m = await Machine.create({ vm, vcpus: SPIN_ADDRS.map((a) => pvhEntryState(a, 0)), serial: () => {} });
+    try {
+      const bp = BigInt(SPIN_ADDRS[0]!);
+      // USE_HW_BP, DR0 = the spin loop, DR7 = 0x400 | G0: exec breakpoints are faults, pc = the address.
+      await m.call(0, 'setGuestDebug', {
+        control: GuestDbg.Enable | GuestDbg.UseHwBp,
+        debugreg: [bp, 0n, 0n, 0n, 0n, 0n, 0n, 0x402n],
+      });
+      m.resume();
+      const event = await m.nextEvent(5000);
+      assert.equal(event.kind, 'debug');
+      if (event.kind === 'debug')
+        assert.deepEqual([event.vcpu, event.debug.exception, event.debug.pc, event.debug.dr6], [0, 1, bp, 0xffff0ff1n]);
+      assert.equal((await m.call(1, 'getRegs')).rip, BigInt(SPIN_ADDRS[1]!), 'vCPU 1 is stopped and answers');
     } finally {
       await m.close();
       vm.close();
