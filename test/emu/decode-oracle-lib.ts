@@ -295,6 +295,10 @@ function impliedSizes(codeName: string, mnemonic: string): { o: number; a: numbe
   } else if (first === mnemonic && /^(Iret|Pusha|Popa|Pushf|Popf)[wdq]$/.test(first)) {
     sized.o = SUFFIX_SIZE[first[first.length - 1]];
   }
+  // LGDT/SGDT/LIDT/SIDT: m1632_16 (16-bit operand size: 24-bit base), m1632, m1664 (64-bit mode).
+  if (/^[LS][GI]DT$/i.test(first) && parts[1]?.startsWith('m16')) {
+    sized.o = parts[1] === 'm1664' ? 8 : parts[2] === '16' ? 2 : 4;
+  }
   // MONITOR's suffix names its address size (rAX is an address).
   if (mnemonic === 'Monitor') {
     sized.a = sized.o;
