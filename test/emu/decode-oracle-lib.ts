@@ -299,6 +299,10 @@ function impliedSizes(codeName: string, mnemonic: string): { o: number; a: numbe
   if (/^[LS][GI]DT$/i.test(first) && parts[1]?.startsWith('m16')) {
     sized.o = parts[1] === 'm1664' ? 8 : parts[2] === '16' ? 2 : 4;
   }
+  // PUSH/POP/CALL/JMP r/m: the operand size of memory forms too; far indirect m1616/m1632/m1664.
+  if (/^(Push|Pop|Call|Jmp)$/.test(first) && /^rm(16|32|64)$/.test(parts[1] ?? ''))
+    sized.o = Number(parts[1].slice(2)) / 8;
+  if (/^(Call|Jmp)$/.test(first) && /^m16(16|32|64)$/.test(parts[1] ?? '')) sized.o = Number(parts[1].slice(3)) / 8;
   // MONITOR's suffix names its address size (rAX is an address).
   if (mnemonic === 'Monitor') {
     sized.a = sized.o;
