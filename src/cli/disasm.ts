@@ -13,6 +13,9 @@ export interface Disassembly {
 export function disassembleOne(bytes: Uint8Array, ip: bigint, bitness: 16 | 32 | 64): Disassembly {
   const decoder = new Decoder(bitness, bytes, DecoderOptions.None);
   const formatter = new Formatter(FormatterSyntax.Gas);
+  // objdump/gdb style: lower-case hex, branch targets without leading zeros.
+  formatter.uppercaseHex = false;
+  formatter.branchLeadingZeros = false;
   try {
     decoder.ip = ip;
     const insn = decoder.decode();
