@@ -1,6 +1,8 @@
 // Batches COM1 bytes in a vCPU worker so one message carries many characters (the serial fast path).
 import type { ByteSink } from './devices/uart16550.js';
 
+/** A line is complete: flush so a guest that prints and then spins is still seen at once. */
+const NEWLINE = 0x0a;
 /** Flush when this many bytes are waiting... */
 export const SERIAL_BATCH_BYTES = 4096;
 /** ...or when the oldest waiting byte is this old (checked at each exit). */
@@ -17,7 +19,7 @@ export class SerialBatch {
     for (const b of bytes) {
       if (this.used === 0) this.since = performance.now();
       this.buf[this.used++] = b;
-      if (this.used === SERIAL_BATCH_BYTES) this.flush();
+      if (this.used === SERIAL_BATCH_BYTES || b === NEWLINE) this.flush();
     }
   };
 

@@ -74,4 +74,35 @@ describe('guestdbg run on emu', { skip }, () => {
     assert.match(oneLine(r.stderr), /triple-faulted/);
     assert.equal(r.status, ExitCode.Shutdown);
   });
+
+  it('MMIO outside RAM reads all ones and drops writes: 0xff to isa-debug-exit → status 255', () => {
+    // movl 0xf0000000,%eax; movl %eax,0xf0000000; outb %al,$0xf4
+    const code = [0xa1, 0x00, 0x00, 0x00, 0xf0, 0xa3, 0x00, 0x00, 0x00, 0xf0, 0xe6, 0xf4];
+    const r = runCli(['run', guest('mmio', code)]);
+    assert.equal(r.stderr, '');
+    assert.equal(r.status, 255);
+  });
+
+  it('a guest that prints a line and then spins shows the line before the timeout', async () => {
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('./cli-helpers.js');
+    const child = spawn(process.execPath, [
+      CLI,
+      'run',
+      '--timeout',
+      '20',
+      guest('print-spin', [...PRINT_A, 0xeb, 0xfe]),
+    ]);
+    // Well before the 20 s timeout: the line must not wait for the guest's end.
+    const seen = await new Promise<string>((resolve) => {
+      const timer = setTimeout(() => resolve('(nothing within 8 s)'), 8000);
+      child.stdout.setEncoding('utf8');
+      child.stdout.once('data', (d: string) => {
+        clearTimeout(timer);
+        resolve(d);
+      });
+    });
+    child.kill();
+    assert.equal(seen, 'A\n');
+  });
 });
