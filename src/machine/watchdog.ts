@@ -28,6 +28,8 @@ export class Watchdog {
   /** Starts a deadline `ms` from now for the vCPU behind `kicker`. */
   arm(kicker: VcpuKicker, ms: number): void {
     const armedAt = Atomics.add(this.words, WatchdogWord.Generation, 1) + 1;
+    // Wake a wait still running for an earlier deadline that was never disarmed.
+    Atomics.notify(this.words, WatchdogWord.Generation);
     this.deadline = performance.now() + ms;
     const msg: ArmMessage = { kicker, ms, state: this.state, armedAt };
     this.worker.postMessage(msg);
