@@ -37,5 +37,10 @@ export function formatCaps(r: CapsReport): string {
   for (const f of r.features) {
     lines.push(`${f.feature.padEnd(width)}${yesNo(f.advertised).padEnd(12)}${yesNo(f.works).padEnd(7)}${f.detail}`);
   }
+  const broken = r.features.filter((f) => f.advertised && !f.works).map((f) => f.feature);
+  const hidden = r.features.filter((f) => !f.advertised && f.works).map((f) => f.feature);
+  if (broken.length > 0) lines.push(`advertised but not working: ${broken.join(', ')}`);
+  if (hidden.length > 0) lines.push(`working but not advertised: ${hidden.join(', ')}`);
+  if (broken.length === 0 && hidden.length === 0) lines.push('every advertised feature works');
   return `${lines.join('\n')}\n`;
 }

@@ -22,6 +22,11 @@ export interface GdbRunCommand {
   listen: string;
   /** --wait-gdb: stay stopped at the entry point until gdb attaches and continues (QEMU's -S). */
   waitGdb: boolean;
+  /**
+   * --kvm-style-breakpoints: on emu, implement gdb's breakpoints exactly as on kvm (int3 patching with
+   * USE_SW_BP, the four debug registers) instead of guestdbg's soft breakpoints.
+   */
+  kvmStyle: boolean;
 }
 
 const log = (line: string) => process.stderr.write(`guestdbg: ${line}\n`);
@@ -50,7 +55,8 @@ export async function runWithGdb(cmd: GdbRunCommand): Promise<number> {
   const end = new Promise<StopEvent>((resolve) => {
     ended = resolve;
   });
-  const features = await detectFeatures(hv);
+  const detected = await detectFeatures(hv);
+  const features = cmd.kvmStyle ? { ...detected, soft: false } : detected;
   const dbg = new Debugger({ vm: guest.vm, vcpus: [guest.vcpu], bus: guest.bus }, features, {
     onEnd: (ev) => ended(ev),
   });

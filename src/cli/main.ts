@@ -40,6 +40,10 @@ program
   .option('--cmdline <string>', 'the command line passed in hvm_start_info', '')
   .option('--gdb <address>', 'serve gdb on tcp:HOST:PORT, :PORT (127.0.0.1) or unix:PATH, like QEMU -gdb')
   .option('--wait-gdb', 'with --gdb: stay stopped at the entry point until gdb attaches (like QEMU -S)')
+  .option(
+    '--kvm-style-breakpoints',
+    "with --gdb on emu: breakpoints as on kvm (int3 patching, 4 debug registers) instead of guestdbg's soft ones",
+  )
   .addHelpText('after', `\n${EXIT_CODE_HELP}`)
   .action(
     async (
@@ -52,20 +56,24 @@ program
         cmdline: string;
         gdb?: string;
         waitGdb?: boolean;
+        kvmStyleBreakpoints?: boolean;
       },
     ) => {
       const backend = parseBackend(o.backend);
       const memoryBytes = parseMemory(o.memory);
       const serial = parseSerial(o.serial);
       const timeoutMs = parseTimeout(o.timeout);
-      if (o.waitGdb && o.gdb === undefined) throw new UsageError('--wait-gdb needs --gdb, e.g. --gdb :1234');
+      if ((o.waitGdb || o.kvmStyleBreakpoints) && o.gdb === undefined) {
+        throw new UsageError('--wait-gdb and --kvm-style-breakpoints need --gdb, e.g. --gdb :1234');
+      }
       // Validate the image before touching a backend, so a bad file is reported as such on every host.
       const bytes = readImage(image);
       checkPvhElf(bytes, image, memoryBytes);
       if (o.gdb !== undefined) {
         const { runWithGdb } = await importWithBackends(() => import('./gdb-serve.js'));
         const gdbCmd = { backend, memoryBytes, serial, cmdline: o.cmdline, imagePath: image, listen: o.gdb };
-        process.exitCode = await runWithGdb({ ...gdbCmd, waitGdb: o.waitGdb === true });
+        const flags = { waitGdb: o.waitGdb === true, kvmStyle: o.kvmStyleBreakpoints === true };
+        process.exitCode = await runWithGdb({ ...gdbCmd, ...flags });
         return;
       }
       const cmd = { backend, memoryBytes, serial, timeoutMs, cmdline: o.cmdline, imagePath: image, image: bytes };
