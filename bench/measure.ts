@@ -23,21 +23,23 @@ const MIN_CALIBRATION_DELTA_MS = 100;
 const MAX_CALIBRATION_ROUNDS = 12;
 
 /**
- * Chooses n so that n iterations take about targetMs: grows n until T(2n) - T(n) is clearly measurable,
- * then scales. `perIteration` is the instruction count of one iteration (only used for the first guess).
+ * Chooses n so that n iterations take about targetMs. `perIteration` (instructions) only sets the first guess.
+ * n grows until the work clearly dominates: T(2n) - T(n) >= MIN_CALIBRATION_DELTA_MS and >= T(n) / 2, and
+ * T(2n) >= 3 * T(first n) (for a process, T(first n) is mostly its start-up); only then is n scaled.
  */
 export async function calibrate(c: Contender, perIteration: number, targetMs: number, maxN: number): Promise<number> {
   let n = Math.max(1, Math.round(1_000_000 / perIteration));
+  const base = Math.min(await c.run(n), await c.run(n));
   for (let round = 0; round < MAX_CALIBRATION_ROUNDS; round++) {
     const t1 = await c.run(n);
     const t2 = await c.run(2 * n);
     const delta = t2 - t1;
-    if ((delta >= MIN_CALIBRATION_DELTA_MS && delta >= t1 / 2) || n >= maxN) {
+    if ((delta >= MIN_CALIBRATION_DELTA_MS && delta >= t1 / 2 && t2 >= 3 * base) || n >= maxN) {
       const perIterMs = Math.max(delta, 1e-3) / n;
       return Math.min(maxN, Math.max(1, Math.ceil(targetMs / perIterMs)));
     }
-    const grow = delta > 5 ? Math.min(16, Math.ceil(MIN_CALIBRATION_DELTA_MS / delta) + 1) : 8;
-    n = Math.min(maxN, n * grow);
+    const grow = delta > 5 ? Math.min(16, Math.ceil((3 * base) / delta) + 1) : 8;
+    n = Math.min(maxN, n * Math.max(2, grow));
   }
   throw new BenchError(`${c.label}: could not calibrate (run time does not grow with n)`);
 }
