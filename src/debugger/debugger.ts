@@ -5,6 +5,7 @@
 import {
   type Exit,
   ExitReason,
+  type Fpu,
   GuestDbg,
   type Regs,
   SOFT_EXEC,
@@ -118,6 +119,12 @@ export class Debugger implements DebugTarget {
   }
   async setSregs(i: number, sregs: Sregs): Promise<void> {
     this.vcpu(i).setSregs(sregs);
+  }
+  async getFpu(i: number): Promise<Fpu> {
+    return this.vcpu(i).getFpu();
+  }
+  async setFpu(i: number, fpu: Fpu): Promise<void> {
+    this.vcpu(i).setFpu(fpu);
   }
   async getSystemRegs(i: number): Promise<SystemRegs> {
     const msrs = this.vcpu(i).getMsrs([MSR.FS_BASE, MSR.GS_BASE, MSR.KERNEL_GS_BASE]);

@@ -1,6 +1,6 @@
 // What the debugger core offers its front ends (the GDB stub, the CLI, later the web UI): backend-neutral,
 // all-stop, one thread per vCPU. Addresses are guest-virtual unless a name says physical.
-import type { Regs, Sregs } from '../abi/index.js';
+import type { Fpu, Regs, Sregs } from '../abi/index.js';
 
 /** gdb's Z-packet types: 0 software, 1 hardware execution, 2 write, 3 read, 4 access watchpoint. */
 export const BreakType = { Software: 0, Hardware: 1, Write: 2, Read: 3, Access: 4 } as const;
@@ -48,6 +48,8 @@ export interface DebugTarget {
   getSregs(vcpu: number): Promise<Sregs>;
   setSregs(vcpu: number, sregs: Sregs): Promise<void>;
   getSystemRegs(vcpu: number): Promise<SystemRegs>;
+  getFpu(vcpu: number): Promise<Fpu>;
+  setFpu(vcpu: number, fpu: Fpu): Promise<void>;
   /** Reads guest-virtual memory through vcpu's page tables; throws DebugTargetError('unmapped') naming the page. */
   readMemory(vcpu: number, addr: bigint, length: number): Promise<Uint8Array>;
   writeMemory(vcpu: number, addr: bigint, data: Uint8Array): Promise<void>;

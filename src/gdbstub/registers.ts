@@ -1,5 +1,5 @@
 // Encoding of the `g`/`G`/`p`/`P` payloads: each register of GDB_REGS in order, little-endian, as hex.
-import type { Regs, Sregs } from '../abi/index.js';
+import type { Fpu, Regs, Sregs } from '../abi/index.js';
 import type { SystemRegs } from '../debugger/target.js';
 import { GDB_REGS } from '../x86/gdb-regs.js';
 
@@ -7,10 +7,21 @@ export interface RegisterFile {
   regs: Regs;
   sregs: Sregs;
   sys: SystemRegs;
+  fpu: Fpu;
 }
+
+/** Which state a register lives in: what must be written back after gdb changes it. */
+export type RegisterHome = 'regs' | 'sregs' | 'fpu' | 'none';
 
 const GPR_ORDER = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp'] as const;
 const SEG_ORDER = ['cs', 'ss', 'ds', 'es', 'fs', 'gs'] as const;
+const CONTROL = ['cr0', 'cr2', 'cr3', 'cr4', 'cr8', 'efer'] as const;
+type Control = (typeof CONTROL)[number];
+
+const ST0 = GDB_REGS.findIndex((r) => r.name === 'st0');
+const XMM0 = GDB_REGS.findIndex((r) => r.name === 'xmm0');
+/** x87 80-bit values occupy the low 10 bytes of each 16-byte FXSAVE slot. */
+const ST_BYTES = 10;
 
 function hexLE(value: bigint, bytes: number): string {
   let out = '';
@@ -30,7 +41,68 @@ function parseLE(hex: string): bigint {
   return v;
 }
 
-/** The value of register n, or undefined where guestdbg keeps no state for it (x87/SSE for now: reads as 0). */
+const top = (fpu: Fpu) => (fpu.fsw >> 11) & 7;
+
+/**
+ * gdb wants the full x87 tag word (2 bits per physical register); kvm_fpu keeps FXSAVE's abridged one (1 bit:
+ * empty or not). The full tag of a non-empty register follows from its value (SDM vol. 1 §8.1.7, §10.5.1.1).
+ */
+function fullTagWord(fpu: Fpu): number {
+  let word = 0;
+  for (let phys = 0; phys < 8; phys++) {
+    let tag = 3; // empty
+    if ((fpu.ftwx >> phys) & 1) {
+      const v = fpu.fpr[(phys - top(fpu)) & 7];
+      const exponent = (v[8] | (v[9] << 8)) & 0x7fff;
+      const mantissaZero = v.subarray(0, 8).every((b) => b === 0);
+      const integerBit = (v[7] & 0x80) !== 0;
+      if (exponent === 0x7fff) tag = 2;
+      else if (exponent === 0) tag = mantissaZero ? 1 : 2;
+      else tag = integerBit ? 0 : 2;
+    }
+    word |= tag << (phys * 2);
+  }
+  return word;
+}
+
+function abridgedTag(full: number): number {
+  let ab = 0;
+  for (let phys = 0; phys < 8; phys++) if (((full >> (phys * 2)) & 3) !== 3) ab |= 1 << phys;
+  return ab;
+}
+
+function bytesHex(bytes: Uint8Array, n: number): string {
+  return Buffer.from(bytes.subarray(0, n))
+    .toString('hex')
+    .padEnd(n * 2, '0');
+}
+
+function fpuScalar(fpu: Fpu, name: string): bigint | undefined {
+  switch (name) {
+    case 'fctrl':
+      return BigInt(fpu.fcw);
+    case 'fstat':
+      return BigInt(fpu.fsw);
+    case 'ftag':
+      return BigInt(fullTagWord(fpu));
+    case 'fiseg':
+      return (fpu.lastIp >> 32n) & 0xffffn;
+    case 'fioff':
+      return fpu.lastIp & 0xffffffffn;
+    case 'foseg':
+      return (fpu.lastDp >> 32n) & 0xffffn;
+    case 'fooff':
+      return fpu.lastDp & 0xffffffffn;
+    case 'fop':
+      return BigInt(fpu.lastOpcode);
+    case 'mxcsr':
+      return BigInt(fpu.mxcsr);
+    default:
+      return undefined;
+  }
+}
+
+/** The scalar value of register n, or undefined for the byte-array ones (st, xmm). */
 function registerValue(file: RegisterFile, n: number): bigint | undefined {
   const name = GDB_REGS[n].name;
   if (n < 8) return file.regs[GPR_ORDER[n]];
@@ -39,47 +111,51 @@ function registerValue(file: RegisterFile, n: number): bigint | undefined {
   if (name === 'eflags') return file.regs.rflags;
   const seg = SEG_ORDER.indexOf(name as (typeof SEG_ORDER)[number]);
   if (seg >= 0) return BigInt(file.sregs[SEG_ORDER[seg]].selector);
-  switch (name) {
-    case 'fs_base':
-      return file.sys.fsBase;
-    case 'gs_base':
-      return file.sys.gsBase;
-    case 'k_gs_base':
-      return file.sys.kernelGsBase;
-    case 'cr0':
-    case 'cr2':
-    case 'cr3':
-    case 'cr4':
-    case 'cr8':
-    case 'efer':
-      return file.sregs[name];
-    default:
-      return undefined;
-  }
+  if (name === 'fs_base') return file.sys.fsBase;
+  if (name === 'gs_base') return file.sys.gsBase;
+  if (name === 'k_gs_base') return file.sys.kernelGsBase;
+  if (CONTROL.includes(name as Control)) return file.sregs[name as Control];
+  return fpuScalar(file.fpu, name);
 }
 
 export function encodeRegister(file: RegisterFile, n: number): string {
-  return hexLE(registerValue(file, n) ?? 0n, GDB_REGS[n].bits / 8);
+  const r = GDB_REGS[n];
+  if (r.type === 'i387_ext') return bytesHex(file.fpu.fpr[n - ST0], ST_BYTES);
+  if (r.type === 'vec128') return bytesHex(file.fpu.xmm[n - XMM0], 16);
+  return hexLE(registerValue(file, n) ?? 0n, r.bits / 8);
 }
 
 export function encodeAll(file: RegisterFile): string {
   return GDB_REGS.map((_, n) => encodeRegister(file, n)).join('');
 }
 
-/** Applies register n's new value to `file`; returns false for registers guestdbg cannot write (x87/SSE). */
-export function applyRegister(file: RegisterFile, n: number, hex: string): boolean {
-  const name = GDB_REGS[n].name;
+/** Applies register n's new value to `file`; returns where it lives ('none': guestdbg cannot write it). */
+export function applyRegister(file: RegisterFile, n: number, hex: string): RegisterHome {
+  const r = GDB_REGS[n];
+  const name = r.name;
   const v = parseLE(hex);
+  const fpu = file.fpu;
   if (n < 8) file.regs[GPR_ORDER[n]] = v;
   else if (n < 16) file.regs[`r${n}` as keyof Regs] = v;
   else if (name === 'rip') file.regs.rip = v;
   else if (name === 'eflags') file.regs.rflags = v;
-  else if (SEG_ORDER.includes(name as (typeof SEG_ORDER)[number]))
+  else if (SEG_ORDER.includes(name as (typeof SEG_ORDER)[number])) {
     file.sregs[name as (typeof SEG_ORDER)[number]].selector = Number(v);
-  else if (name === 'cr0' || name === 'cr2' || name === 'cr3' || name === 'cr4' || name === 'cr8' || name === 'efer')
-    file.sregs[name] = v;
-  else return false;
-  return true;
+    return 'sregs';
+  } else if (CONTROL.includes(name as Control)) {
+    file.sregs[name as Control] = v;
+    return 'sregs';
+  } else if (r.type === 'i387_ext' || r.type === 'vec128') {
+    const slot = r.type === 'i387_ext' ? fpu.fpr[n - ST0] : fpu.xmm[n - XMM0];
+    slot.set(Buffer.from(hex, 'hex').subarray(0, r.bits / 8));
+    return 'fpu';
+  } else if (name === 'fctrl') fpu.fcw = Number(v);
+  else if (name === 'fstat') fpu.fsw = Number(v);
+  else if (name === 'ftag') fpu.ftwx = abridgedTag(Number(v));
+  else if (name === 'fop') fpu.lastOpcode = Number(v);
+  else if (name === 'mxcsr') fpu.mxcsr = Number(v);
+  else return 'none';
+  return name === 'fctrl' || name === 'fstat' || name === 'ftag' || name === 'fop' || name === 'mxcsr' ? 'fpu' : 'regs';
 }
 
 /** Splits a `G` payload into per-register hex strings; undefined if its length is wrong. */

@@ -9,16 +9,20 @@ import {
 } from '../debugger/target.js';
 import { GDB_REGS } from '../x86/gdb-regs.js';
 import { ACK, frame, MAX_PACKET, NAK, PacketDecoder, unescapeBinary } from './packet.js';
-import { applyRegister, encodeAll, encodeRegister, type RegisterFile, splitAll } from './registers.js';
+import {
+  applyRegister,
+  encodeAll,
+  encodeRegister,
+  type RegisterFile,
+  type RegisterHome,
+  splitAll,
+} from './registers.js';
 import { targetXml } from './target-xml.js';
 
 /** gdb signal numbers used in stop replies (GDB's own numbering, include/gdb/signals.def). */
 const SIGINT = 2;
 const SIGTRAP = 5;
 const SIGKILL = 9;
-
-/** Registers from this number on (cs ... efer) live in kvm_sregs or MSRs, not kvm_regs. */
-const FIRST_SREG = GDB_REGS.findIndex((r) => r.name === 'cs');
 
 /** errno values for `E NN` replies, as gdbserver uses them. */
 const EFAULT = 0x0e;
@@ -192,30 +196,31 @@ export class GdbSession {
   }
 
   private async registerFile(vcpu: number): Promise<RegisterFile> {
-    const [regs, sregs, sys] = await Promise.all([
+    const [regs, sregs, sys, fpu] = await Promise.all([
       this.target.getRegs(vcpu),
       this.target.getSregs(vcpu),
       this.target.getSystemRegs(vcpu),
+      this.target.getFpu(vcpu),
     ]);
-    return { regs, sregs, sys };
+    return { regs, sregs, sys, fpu };
   }
 
-  private async commit(file: RegisterFile, sregsChanged: boolean): Promise<void> {
-    await this.target.setRegs(this.gThread, file.regs);
-    if (sregsChanged) await this.target.setSregs(this.gThread, file.sregs);
+  /** Writes back the parts of the register file gdb changed (setting CR0 or a selector needs a setSregs). */
+  private async commit(file: RegisterFile, changed: ReadonlySet<RegisterHome>): Promise<void> {
+    if (changed.has('regs')) await this.target.setRegs(this.gThread, file.regs);
+    if (changed.has('sregs')) await this.target.setSregs(this.gThread, file.sregs);
+    if (changed.has('fpu')) await this.target.setFpu(this.gThread, file.fpu);
   }
 
   private async writeAll(hex: string): Promise<void> {
     const parts = splitAll(hex);
     if (!parts || !/^[0-9a-fA-F]*$/.test(hex)) return this.error(EINVAL);
     const file = await this.registerFile(this.gThread);
-    // Only registers outside kvm_regs (selectors, control registers) need a setSregs, and only when gdb changed one.
-    let sregsChanged = false;
+    const changed = new Set<RegisterHome>();
     for (let n = 0; n < parts.length; n++) {
-      if (n >= FIRST_SREG && encodeRegister(file, n) !== parts[n].toLowerCase()) sregsChanged = true;
-      applyRegister(file, n, parts[n]);
+      if (encodeRegister(file, n) !== parts[n].toLowerCase()) changed.add(applyRegister(file, n, parts[n]));
     }
-    await this.commit(file, sregsChanged);
+    await this.commit(file, changed);
     this.send('OK');
   }
 
@@ -230,8 +235,9 @@ export class GdbSession {
     const n = m ? Number.parseInt(m[1], 16) : -1;
     if (!m || n >= GDB_REGS.length || m[2].length !== GDB_REGS[n].bits / 4) return this.error(EINVAL);
     const file = await this.registerFile(this.gThread);
-    if (!applyRegister(file, n, m[2])) return this.error(EINVAL);
-    await this.commit(file, n >= FIRST_SREG);
+    const home = applyRegister(file, n, m[2]);
+    if (home === 'none') return this.error(EINVAL);
+    await this.commit(file, new Set([home]));
     this.send('OK');
   }
 

@@ -12,6 +12,17 @@ export interface GdbScenario {
 const state = (tag: string) =>
   `printf "STOP ${tag} pc=%lx rax=%lx rbx=%lx rcx=%lx rdx=%lx rsi=%lx rdi=%lx rsp=%lx r12=%lx cs=%x ss=%x\\n", $pc, $rax, $rbx, $rcx, $rdx, $rsi, $rdi, $rsp, $r12, $cs, $ss`;
 
+/**
+ * The same without rbx, for guests that never overwrite it: at the PVH entry rbx holds the address of
+ * hvm_start_info, which each VMM places where it likes (QEMU 0xf31e0, guestdbg 0x6000).
+ */
+const stateNoRbx = (tag: string) =>
+  `printf "STOP ${tag} pc=%lx rax=%lx rcx=%lx rdx=%lx rsi=%lx rdi=%lx rsp=%lx r12=%lx cs=%x ss=%x\\n", $pc, $rax, $rcx, $rdx, $rsi, $rdi, $rsp, $r12, $cs, $ss`;
+
+/** The system and x87/SSE registers kernel developers read: control registers, bases, selectors, flags. */
+const system = (tag: string) =>
+  `printf "STOP ${tag} cr0=%lx cr2=%lx cr3=%lx cr4=%lx cr8=%lx efer=%lx fs_base=%lx gs_base=%lx k_gs_base=%lx ds=%x es=%x fs=%x gs=%x eflags=%x mxcsr=%x fctrl=%x fstat=%x\\n", $cr0, $cr2, $cr3, $cr4, $cr8, $efer, $fs_base, $gs_base, $k_gs_base, $ds, $es, $fs, $gs, $eflags, $mxcsr, $fctrl, $fstat`;
+
 const counter = (tag: string) => `printf "STOP ${tag} counter=%ld\\n", *(long *)&counter`;
 
 export const SCENARIOS: GdbScenario[] = [
@@ -92,6 +103,39 @@ export const SCENARIOS: GdbScenario[] = [
       'continue',
       state('after-set'),
       counter('after-set'),
+    ],
+  },
+  {
+    name: 'read watchpoint, system and x87/SSE registers',
+    guest: 'demo',
+    commands: [
+      'hbreak demo_loop',
+      'continue',
+      system('at-loop'),
+      'delete',
+      'rwatch *(long *)&counter',
+      'continue',
+      state('rwatch1'),
+      'continue',
+      state('rwatch2'),
+    ],
+  },
+  {
+    name: "the guest's own int3 and faults, with gdb breakpoints elsewhere",
+    guest: 'exceptions',
+    commands: ['hbreak main', 'continue', 'delete', 'break df_fault', 'continue', stateNoRbx('at-df')],
+  },
+  {
+    name: 'stepi into and out of an int3 the guest handles',
+    guest: 'exceptions',
+    commands: [
+      'hbreak pf_done',
+      'continue',
+      'delete',
+      ...Array.from({ length: 5 }, (_, i) => ['stepi', stateNoRbx(`stepi${i}`)]).flat(),
+      'hbreak bp_done',
+      'continue',
+      stateNoRbx('bp-done'),
     ],
   },
 ];
