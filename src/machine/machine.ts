@@ -50,6 +50,7 @@ export class Machine {
   private readonly calls = new Map<number, PendingCall>();
   private nextCallId = 1;
   private endEvent: MachineEvent | undefined;
+  private closing = false;
 
   private constructor(
     private readonly threads: VcpuThread[],
@@ -81,9 +82,8 @@ export class Machine {
         };
         threads.push(t);
         s.worker.on('message', (m: FromWorker) => machine.onMessage(id, m));
-        s.worker.on('error', (err) =>
-          machine.onStop(id, { type: 'end', end: { kind: 'backend-error', message: err.message } }),
-        );
+        s.worker.on('error', (err) => machine.onThreadLost(id, err.message));
+        s.worker.on('exit', (code) => machine.onThreadLost(id, `the vCPU ${id} thread exited with code ${code}`));
       }
     } catch (err) {
       await Promise.all(started.map((s) => s.worker.terminate()));
@@ -117,7 +117,7 @@ export class Machine {
     await this.stopAll(Control.Pause);
   }
 
-  /** The next debug stop or the guest's end; rejects after `timeoutMs` (then the machine is paused). */
+  /** The next debug stop or the guest's end; rejects with MachineTimeoutError after `timeoutMs` (the vCPUs keep running). */
   async nextEvent(timeoutMs?: number): Promise<MachineEvent> {
     const queued = this.events.shift();
     if (queued) return queued;
@@ -168,7 +168,14 @@ export class Machine {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  }
+
+  /** A vCPU thread died (an uncaught error, or it exited) outside close(): the guest cannot go on. */
+  private onThreadLost(id: number, message: string): void {
+    if (this.closing || this.thread(id).state === 'ended') return;
+    this.onStop(id, { type: 'end', end: { kind: 'backend-error', message } });
   }
 
   private thread(id: number): VcpuThread {
