@@ -281,6 +281,19 @@ export class EmuDebugUnit {
       this.setExit(Vector.DB, la, BigInt((DR6_FIXED1 | DR6_BS_BIT) >>> 0));
       throw EXIT;
     }
+    if (this.soft.hasExec) {
+      // Soft breakpoints first, so that an exit here leaves RF and the DR breakpoints for the resumed run.
+      const skip = this.softSkipLa;
+      this.softSkipLa = Number.NaN;
+      if (la !== skip) {
+        const idx = this.soft.exec.get(la);
+        if (idx !== undefined) {
+          this.softSkipLa = la;
+          this.setExit(Vector.DB, la, BigInt(DR6_FIXED1) | SOFT_EXEC | (BigInt(idx) << SOFT_INDEX_SHIFT));
+          throw EXIT;
+        }
+      }
+    }
     if (this.hostStep) this.stepOwed = true;
     // "RF: when set, instruction breakpoints are not reported for the next instruction"; the processor
     // clears it after that instruction completes (IRET may set it again from its image).
@@ -296,18 +309,6 @@ export class EmuDebugUnit {
         }
         this.stepOwed = false;
         this.guestDb(bits);
-      }
-    }
-    if (this.soft.hasExec) {
-      const skip = this.softSkipLa;
-      this.softSkipLa = Number.NaN;
-      if (la !== skip) {
-        const idx = this.soft.exec.get(la);
-        if (idx !== undefined) {
-          this.softSkipLa = la;
-          this.setExit(Vector.DB, la, BigInt(DR6_FIXED1) | SOFT_EXEC | (BigInt(idx) << SOFT_INDEX_SHIFT));
-          throw EXIT;
-        }
       }
     }
   }
