@@ -167,6 +167,31 @@ describe('host single-step does not leak TF', () => {
     assert.equal(pushed & BigInt(RFLAGS.TF), 0n, `the pushed RFLAGS 0x${pushed.toString(16)} has TF = 0`);
   });
 
+  it('stepping a faulting instruction ends at the handler entry, the frame pointing at the fault', () => {
+    const g = boot('exceptions');
+    for (const [fault, handler] of [
+      ['de_fault', 'isr_0'],
+      ['ud_fault', 'isr_6'],
+    ] as const) {
+      g.vcpu.setSoftBreakpoints({ exec: [g.sym(fault)] });
+      g.vcpu.setGuestDebug({ control: 0, debugreg: [] });
+      assert.equal(debugStop(g, `to ${fault}`).pc, g.sym(fault));
+      g.vcpu.setSoftBreakpoints({});
+      g.vcpu.setGuestDebug({
+        control: GuestDbg.Enable | GuestDbg.SingleStep,
+        debugreg: [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0x400n],
+      });
+      const s = debugStop(g, `step ${fault}`);
+      assert.deepEqual(s, { exception: 1, pc: g.sym(handler), dr6: 0xffff4ff0n, dr7: 0x400n }, fault);
+      const regs = g.vcpu.getRegs();
+      const frame = new DataView(ramAt(g, regs.rsp, 24).buffer);
+      assert.equal(frame.getBigUint64(0, true), g.sym(fault), `${fault}: a fault returns to the instruction`);
+      assert.equal(frame.getBigUint64(16, true) & BigInt(RFLAGS.TF), 0n, `${fault}: no TF in the frame`);
+    }
+    g.vcpu.setGuestDebug({ control: 0, debugreg: [] });
+    assert.equal(endValue(run(g)), 0x15, g.serial());
+  });
+
   it('an exception frame pushed while stepping (int3 into the guest handler) has TF = 0', () => {
     const g = boot('debug_unit');
     const int3 = g.sym('sw_bp') - 1n; // `int3; sw_bp:`
