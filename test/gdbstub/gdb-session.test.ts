@@ -1,0 +1,134 @@
+// Whole gdb sessions against guestdbg alone (things QEMU cannot be compared on): continue to the guest's exit
+// with its status, detach leaving memory byte-identical, re-attach to a running guest, a dropped connection.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { repoRoot } from '../../scripts/build-guests.js';
+import { ElfBytes, readHeader, readSectionHeaders, readSymbols } from '../../src/machine/elf.js';
+import { gdbPresent, runGdbBatch } from '../guests/gdb-runner.js';
+import { freeTcpPort } from '../guests/qemu-runner.js';
+import { RspClient } from './rsp-client.js';
+
+const root = repoRoot();
+const TIMEOUT_MS = 60_000;
+
+interface Stub {
+  port: number;
+  stderr(): string;
+  exited: Promise<number | null>;
+  kill(): void;
+}
+
+async function startStub(guest: string, extra: string[] = []): Promise<Stub> {
+  const port = await freeTcpPort();
+  const args = [
+    'dist/src/cli/main.js',
+    'run',
+    '--serial',
+    'none',
+    '--gdb',
+    `:${port}`,
+    ...extra,
+    `guests/${guest}.elf`,
+  ];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`stub did not start: ${err}`)), TIMEOUT_MS);
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+      if (err.includes('gdb stub on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return { port, stderr: () => err, exited, kill: () => child.kill('SIGKILL') };
+}
+
+const gdb = (guest: string, port: number, commands: string[]) =>
+  runGdbBatch(join('guests', `${guest}.elf`), `127.0.0.1:${port}`, commands, { cwd: root, timeoutMs: TIMEOUT_MS });
+
+test('continue to the end: gdb sees the exit code, guestdbg exits with the guest status', async (t) => {
+  if (!gdbPresent()) return t.skip('gdb is not installed (apt-get install gdb)');
+  const stub = await startStub('demo', ['--wait-gdb']);
+  try {
+    const r = await gdb('demo', stub.port, ['break demo_func', 'continue', 'delete', 'continue']);
+    // demo exits with 0x11: (0x11 << 1) | 1 = 35 = 043 in gdb's octal.
+    assert.match(r.stdout + r.stderr, /exited with code 043/);
+    assert.equal(await stub.exited, 35);
+  } finally {
+    stub.kill();
+  }
+});
+
+/** A symbol's address from the guest ELF's symbol table. */
+function symbol(guest: string, name: string): bigint {
+  const r = new ElfBytes(readFileSync(join(root, 'guests', `${guest}.elf`)));
+  const h = readHeader(r);
+  const v = readSymbols(r, h, readSectionHeaders(r, h)).get(name);
+  assert.ok(v !== undefined, `${guest}.elf has no symbol ${name}`);
+  return v;
+}
+
+for (const mode of [[], ['--kvm-style-breakpoints']]) {
+  const label = mode.length ? 'kvm-style' : 'soft';
+  test(`detach leaves guest memory byte-identical and the guest runs on (${label} breakpoints)`, async (t) => {
+    if (!gdbPresent()) return t.skip('gdb is not installed (apt-get install gdb)');
+    const stub = await startStub('loop', ['--wait-gdb', ...mode]);
+    try {
+      const body = symbol('loop', 'loop_body');
+      const at = (off: number) => (body + BigInt(off)).toString(16);
+      const c = await RspClient.connect(stub.port);
+      assert.match(await c.request('?'), /^T/);
+      const region = `m${at(-16)},40`;
+      const before = await c.request(region);
+      for (const z of [`Z0,${at(0)},1`, `Z1,${at(4)},1`, `Z0,${at(8)},1`]) assert.equal(await c.request(z), 'OK');
+      assert.match(await c.request('c'), /^T05/);
+      // While breakpoints are in, reads still show the guest's own bytes.
+      assert.equal(await c.request(region), before);
+      assert.equal(await c.request('D'), 'OK');
+      c.close();
+      // The guest runs on (loop.elf spins for a long time); a new debugger stops it and finds the code as it was.
+      await new Promise((r) => setTimeout(r, 300));
+      const d = await RspClient.connect(stub.port);
+      assert.match(await d.request('?'), /^T02/);
+      assert.equal(await d.request(region), before);
+      d.send('k');
+      await stub.exited;
+    } finally {
+      stub.kill();
+    }
+  });
+}
+
+test('re-attach to a running guest; a dropped connection leaves it paused without breakpoints', async (t) => {
+  if (!gdbPresent()) return t.skip('gdb is not installed (apt-get install gdb)');
+  // Without --wait-gdb the guest starts at once (QEMU's -s); loop.elf spins for a long time.
+  const stub = await startStub('loop', ['--kvm-style-breakpoints']);
+  try {
+    const first = await gdb('loop', stub.port, ['printf "STOP %lx\\n", $pc', 'detach']);
+    assert.match(first.stdout, /STOP [0-9a-f]+/);
+    const body = symbol('loop', 'loop_body').toString(16);
+    const c = await RspClient.connect(stub.port);
+    assert.match(await c.request('?'), /^T02/);
+    const code = await c.request(`m${body},10`);
+    assert.equal(await c.request(`Z0,${body},1`), 'OK');
+    assert.match(await c.request('c'), /^T05.*swbreak/);
+    c.close(); // no detach: the connection just drops
+    await new Promise((r) => setTimeout(r, 300));
+    const d = await RspClient.connect(stub.port);
+    const stop = await d.request('?');
+    assert.match(stop, /^T0[25]/, 'still stopped where the dropped debugger left it');
+    // The int3 is gone from RAM: with no debugger, a stepped instruction is the guest's own.
+    assert.equal(await d.request(`m${body},10`), code);
+    assert.match(await d.request('s'), /^T05/);
+    d.send('k');
+    await stub.exited;
+  } finally {
+    stub.kill();
+  }
+});
