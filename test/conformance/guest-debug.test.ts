@@ -154,7 +154,11 @@ for (const name of ['emu', 'kvm'] as const) {
 
     before(async () => {
       if (b.hv === undefined || name === 'emu') return;
-      for (const r of await probeGuestDebug(b.hv)) if (!r.works) b.broken.set(r.feature, r.detail);
+      try {
+        for (const r of await probeGuestDebug(b.hv)) if (!r.works) b.broken.set(r.feature, r.detail);
+      } catch (e) {
+        b.unavailable = `the capability probe failed: ${e instanceof Error ? e.message : String(e)}`;
+      }
     });
     after(() => b.hv?.close());
 
