@@ -1,53 +1,17 @@
 // Whole gdb sessions against guestdbg alone (things QEMU cannot be compared on): continue to the guest's exit
 // with its status, detach leaving memory byte-identical, re-attach to a running guest, a dropped connection.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../../scripts/build-guests.js';
 import { ElfBytes, readHeader, readSectionHeaders, readSymbols } from '../../src/machine/elf.js';
 import { gdbPresent, runGdbBatch } from '../guests/gdb-runner.js';
-import { freeTcpPort } from '../guests/qemu-runner.js';
 import { RspClient } from './rsp-client.js';
+import { startStub } from './stub-process.js';
 
 const root = repoRoot();
 const TIMEOUT_MS = 60_000;
-
-interface Stub {
-  port: number;
-  stderr(): string;
-  exited: Promise<number | null>;
-  kill(): void;
-}
-
-async function startStub(guest: string, extra: string[] = []): Promise<Stub> {
-  const port = await freeTcpPort();
-  const args = [
-    'dist/src/cli/main.js',
-    'run',
-    '--serial',
-    'none',
-    '--gdb',
-    `:${port}`,
-    ...extra,
-    `guests/${guest}.elf`,
-  ];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`stub did not start: ${err}`)), TIMEOUT_MS);
-    child.stderr.on('data', (c: Buffer) => {
-      err += c.toString();
-      if (err.includes('gdb stub on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return { port, stderr: () => err, exited, kill: () => child.kill('SIGKILL') };
-}
 
 const gdb = (guest: string, port: number, commands: string[]) =>
   runGdbBatch(join('guests', `${guest}.elf`), `127.0.0.1:${port}`, commands, { cwd: root, timeoutMs: TIMEOUT_MS });

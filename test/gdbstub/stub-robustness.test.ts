@@ -2,23 +2,13 @@
 // mutated packets after which an ordinary session still works.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { repoRoot } from '../../scripts/build-guests.js';
-import { freeTcpPort, startCommand } from '../guests/qemu-runner.js';
+import { prng } from '../emu/decode-oracle-lib.js';
 import { RspClient } from './rsp-client.js';
-
-const root = repoRoot();
-
-function startStub(port: number, guest: string) {
-  return startCommand(
-    process.execPath,
-    ['dist/src/cli/main.js', 'run', '--serial', 'none', '--gdb', `:${port}`, '--wait-gdb', `guests/${guest}.elf`],
-    { cwd: root, timeoutMs: 120_000 },
-  );
-}
+import { startStub } from './stub-process.js';
 
 test('Ctrl-C stops a spinning guest within 100 ms, and a second debugger is refused', async (t) => {
-  const port = await freeTcpPort();
-  const vmm = startStub(port, 'loop');
+  const vmm = await startStub('loop', ['--wait-gdb']);
+  const port = vmm.port;
   try {
     const c = await RspClient.connect(port);
     assert.match(await c.request('?'), /^T/);
@@ -37,22 +27,9 @@ test('Ctrl-C stops a spinning guest within 100 ms, and a second debugger is refu
     c.send('k');
   } finally {
     vmm.kill();
-    await vmm.result;
+    await vmm.exited;
   }
 });
-
-/** xorshift32: a fixed seed makes every run send the same packets. */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
 
 const SEEDS = [
   'g',
@@ -74,14 +51,14 @@ const SEEDS = [
 ];
 
 test('100k mutated packets never crash or wedge the stub; a normal session works afterwards', async () => {
-  const port = await freeTcpPort();
-  const vmm = startStub(port, 'demo');
+  const vmm = await startStub('demo', ['--wait-gdb']);
+  const port = vmm.port;
   try {
     const c = await RspClient.connect(port);
     const saved = await c.request('g');
     c.send('QStartNoAckMode');
     assert.equal(await c.next(), 'OK');
-    const next = rng(0x9e3779b9);
+    const next = prng(0x9e3779b9);
     const total = 100_000;
     const batch = 500;
     for (let sent = 0; sent < total; sent += batch) {
@@ -125,6 +102,6 @@ test('100k mutated packets never crash or wedge the stub; a normal session works
     assert.match(await d.request('c', 60_000), /^W/);
   } finally {
     vmm.kill();
-    await vmm.result;
+    await vmm.exited;
   }
 });

@@ -1,0 +1,43 @@
+// `guestdbg run --gdb` as a child process for tests: started, and awaited until its stub listens (it says so
+// on stderr; on a loaded machine that takes longer than gdb's own connection retries).
+import { spawn } from 'node:child_process';
+import { repoRoot } from '../../scripts/build-guests.js';
+import { freeTcpPort } from '../guests/qemu-runner.js';
+
+export interface StubProcess {
+  port: number;
+  /** The process exit status once it ends. */
+  exited: Promise<number | null>;
+  stderr(): string;
+  kill(): void;
+}
+
+const START_TIMEOUT_MS = 60_000;
+
+/** Starts guestdbg serving guests/<guest>.elf on a free loopback port; `extra` are more `run` options. */
+export async function startStub(guest: string, extra: readonly string[] = []): Promise<StubProcess> {
+  const port = await freeTcpPort();
+  const args = ['dist/src/cli/main.js', 'run', '--serial', 'none', '--gdb', `tcp:127.0.0.1:${port}`, ...extra];
+  const child = spawn(process.execPath, [...args, `guests/${guest}.elf`], {
+    cwd: repoRoot(),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const stub: StubProcess = { port, exited, stderr: () => err, kill: () => child.kill('SIGKILL') };
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`guestdbg's stub did not start: ${err}`)), START_TIMEOUT_MS);
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+      if (err.includes('gdb stub on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`guestdbg exited before its stub listened: ${err}`));
+    });
+  });
+  return stub;
+}
