@@ -79,6 +79,40 @@ export function effAddr(cpu: Cpu, insn: Insn): number {
   return asize === 4 ? v >>> 0 : v & 0xffff;
 }
 
+/**
+ * The effective address as exact 64-bit halves (LEA keeps every bit, even of non-canonical sums): returns
+ * the low half, the high half in cpu.hi. Narrower address sizes give hi = 0.
+ */
+export function effAddrLoHi(cpu: Cpu, insn: Insn): number {
+  if (insn.asize !== 8) {
+    cpu.hi = 0;
+    return effAddr(cpu, insn) >>> 0;
+  }
+  const regs = cpu.regs;
+  let lo: number;
+  let hi: number;
+  if (insn.base === Reg.RIP) {
+    const v = cpu.nextRip + insn.disp;
+    lo = v >>> 0;
+    hi = Math.floor(v / TWO32);
+  } else {
+    lo = insn.disp;
+    hi = 0;
+    if (insn.base >= 0) {
+      lo += regs[2 * insn.base]!;
+      hi += regs[2 * insn.base + 1]!;
+    }
+    if (insn.index >= 0) {
+      lo += regs[2 * insn.index]! * insn.scale;
+      // The high half times the scale: only its low 32 bits matter (Math.imul keeps them exactly).
+      hi += Math.imul(regs[2 * insn.index + 1]!, insn.scale);
+    }
+  }
+  const carry = Math.floor(lo / TWO32);
+  cpu.hi = (hi + carry) >>> 0;
+  return (lo - carry * TWO32) >>> 0;
+}
+
 /** Linear address of the memory operand for an access of `size` bytes. */
 export function memLinear(cpu: Cpu, insn: Insn, size: number, write: boolean): number {
   return cpu.linear(memSeg(insn), effAddr(cpu, insn), size, write);

@@ -2,7 +2,7 @@
 // ("Flags affected: none" for all of them).
 
 import type { Cpu, ExecFn } from '../cpu/cpu.js';
-import { effAddr, readOp, setReg, writeOp } from '../cpu/operands.js';
+import { effAddrLoHi, readOp, setReg, writeOp } from '../cpu/operands.js';
 import { type Insn, Opnd, SegReg } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
 
@@ -58,11 +58,8 @@ function cwd(cpu: Cpu, insn: Insn): void {
 
 /** LEA: "the effective address ... truncated/zero-extended to the operand size". */
 function lea(cpu: Cpu, insn: Insn): void {
-  const ea = effAddr(cpu, insn);
-  const size = insn.osize;
-  const lo = ea >>> 0;
-  const hi = size === 8 ? Math.floor(ea / 4294967296) >>> 0 : 0;
-  setReg(cpu, insn.reg, size, lo, hi, insn.rex);
+  const lo = effAddrLoHi(cpu, insn);
+  setReg(cpu, insn.reg, insn.osize, lo, cpu.hi, insn.rex);
 }
 
 /** XCHG: "If a memory operand is referenced, the LOCK protocol is automatically implemented". */
