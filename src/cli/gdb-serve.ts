@@ -3,7 +3,7 @@ import type { BackendName } from '../abi/index.js';
 import { Debugger } from '../debugger/debugger.js';
 import { detectFeatures } from '../debugger/features.js';
 import type { StopEvent } from '../debugger/target.js';
-import { GdbServer, parseListenSpec } from '../gdbstub/server.js';
+import { GdbServer, ListenError, parseListenSpec } from '../gdbstub/server.js';
 import { openSerialOutput, type SerialTarget } from '../machine/devices/serial-sink.js';
 import { describeEnd } from '../machine/guest-end.js';
 import { checkPvhElf, readImage } from '../machine/loader.js';
@@ -62,7 +62,9 @@ export async function runWithGdb(cmd: GdbRunCommand): Promise<number> {
   });
   const server = new GdbServer(dbg, { log });
   try {
-    const where = await server.listen(spec);
+    const where = await server.listen(spec).catch((e: unknown) => {
+      throw e instanceof ListenError ? new UsageError(e.message) : e;
+    });
     const target = where.startsWith('unix:') ? where.slice('unix:'.length) : where.slice('tcp:'.length);
     log(`gdb stub on ${where}; attach with: gdb -ex 'target remote ${target}' ${cmd.imagePath}`);
     // Without --wait-gdb the guest starts at once; a debugger that connects later stops it (QEMU's -s).

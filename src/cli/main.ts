@@ -66,6 +66,9 @@ program
       if ((o.waitGdb || o.kvmStyleBreakpoints) && o.gdb === undefined) {
         throw new UsageError('--wait-gdb and --kvm-style-breakpoints need --gdb, e.g. --gdb :1234');
       }
+      if (o.gdb !== undefined && timeoutMs !== undefined) {
+        throw new UsageError('--timeout does not apply under --gdb: the debugger decides when the guest runs');
+      }
       // Validate the image before touching a backend, so a bad file is reported as such on every host.
       const bytes = readImage(image);
       checkPvhElf(bytes, image, memoryBytes);

@@ -24,6 +24,24 @@ export function parseListenSpec(spec: string): ListenSpec {
   return { kind: 'tcp', host, port };
 }
 
+/** The stub's address cannot be used; the message says why and what to do. */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+  constructor(spec: ListenSpec, cause: NodeJS.ErrnoException) {
+    const fix =
+      cause.code === 'EADDRINUSE'
+        ? 'something else listens there; pick another port, e.g. --gdb :1235'
+        : cause.code === 'EACCES' || cause.code === 'ENOENT'
+          ? spec.kind === 'unix'
+            ? 'check that the directory exists and is writable'
+            : 'ports below 1024 need privileges; use a higher port'
+          : cause.code === 'EADDRNOTAVAIL'
+            ? "that address is not one of this machine's; use 127.0.0.1"
+            : 'check the --gdb address';
+    super(`cannot listen for gdb on ${describe(spec)} (${cause.code ?? cause.message}): ${fix}`);
+  }
+}
+
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
@@ -48,9 +66,7 @@ export class GdbServer {
     const server = createServer((socket) => this.accept(socket));
     this.server = server;
     return new Promise((resolve, reject) => {
-      server.once('error', (e: NodeJS.ErrnoException) =>
-        reject(new Error(`cannot listen for gdb on ${describe(spec)}: ${e.code ?? e.message}`)),
-      );
+      server.once('error', (e: NodeJS.ErrnoException) => reject(new ListenError(spec, e)));
       if (spec.kind === 'unix') {
         if (existsSync(spec.path)) unlinkSync(spec.path);
         server.listen(spec.path, () => resolve(`unix:${spec.path}`));
