@@ -90,7 +90,7 @@ describe('guestdbg run on emu', { skip }, () => {
       CLI,
       'run',
       '--timeout',
-      '20',
+      '60',
       guest('print-spin', [...PRINT_A, 0xeb, 0xfe]),
     ]);
     // Well before the 60 s timeout (the wait covers two Node start-ups on a busy host): the line must not wait
