@@ -2,7 +2,7 @@
 // and the entry state for the boot vCPU. Shared by the single-thread helper and the threaded machine.
 import type { Vm } from '../abi/index.js';
 import { type LoadedImage, loadPvhElf, readImage } from './loader.js';
-import { KVM_IDENTITY_MAP_ADDR, KVM_TSS_ADDR } from './low-memory.js';
+import { HIGH_MEMORY_START, KVM_IDENTITY_MAP_ADDR, KVM_TSS_ADDR } from './low-memory.js';
 import { type EntryState, pvhEntryState, writeBootGdt } from './pvh-entry.js';
 import { writeStartInfo } from './start-info.js';
 
@@ -23,8 +23,9 @@ export interface BootedGuest {
 }
 
 export function bootPvh(vm: Vm, src: BootSource, memoryBytes: number, cmdline = ''): BootedGuest {
-  if (memoryBytes <= 0 || memoryBytes % PAGE_SIZE !== 0) {
-    throw new RangeError(`memory size ${memoryBytes} is not a positive multiple of ${PAGE_SIZE} bytes`);
+  if (memoryBytes < HIGH_MEMORY_START || memoryBytes % PAGE_SIZE !== 0) {
+    // Boot data lives below 1 MiB and images load at or above it.
+    throw new RangeError(`memory size ${memoryBytes} must be a multiple of ${PAGE_SIZE} bytes and at least 1 MiB`);
   }
   const path = src.imagePath ?? '<image>';
   const bytes = src.image ?? readImage(path);
