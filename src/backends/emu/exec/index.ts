@@ -17,6 +17,7 @@ import { registerIo } from './io.js';
 import { registerMisc } from './misc.js';
 import { registerMov } from './mov.js';
 import { registerMulDiv } from './muldiv.js';
+import { registerProtection } from './protection.js';
 import { registerSegment } from './segment.js';
 import { registerShift } from './shift.js';
 import { registerStack } from './stack.js';
@@ -54,5 +55,6 @@ export function buildHandlers(): ExecFn[] {
   registerBits(t);
   registerBcd(t);
   registerFpu(t);
+  registerProtection(t);
   return t;
 }
