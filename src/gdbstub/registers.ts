@@ -23,18 +23,6 @@ const XMM0 = GDB_REGS.findIndex((r) => r.name === 'xmm0');
 /** x87 80-bit values occupy the low 10 bytes of each 16-byte FXSAVE slot. */
 const ST_BYTES = 10;
 
-function hexLE(value: bigint, bytes: number): string {
-  let out = '';
-  let v = BigInt.asUintN(bytes * 8, value);
-  for (let i = 0; i < bytes; i++) {
-    out += Number(v & 0xffn)
-      .toString(16)
-      .padStart(2, '0');
-    v >>= 8n;
-  }
-  return out;
-}
-
 function parseLE(hex: string): bigint {
   let v = 0n;
   for (let i = hex.length - 2; i >= 0; i -= 2) v = (v << 8n) | BigInt(Number.parseInt(hex.slice(i, i + 2), 16));
@@ -69,12 +57,6 @@ function abridgedTag(full: number): number {
   let ab = 0;
   for (let phys = 0; phys < 8; phys++) if (((full >> (phys * 2)) & 3) !== 3) ab |= 1 << phys;
   return ab;
-}
-
-function bytesHex(bytes: Uint8Array, n: number): string {
-  return Buffer.from(bytes.subarray(0, n))
-    .toString('hex')
-    .padEnd(n * 2, '0');
 }
 
 function fpuScalar(fpu: Fpu, name: string): bigint | undefined {
@@ -118,15 +100,35 @@ function registerValue(file: RegisterFile, n: number): bigint | undefined {
   return fpuScalar(file.fpu, name);
 }
 
-export function encodeRegister(file: RegisterFile, n: number): string {
+/** Writes register n's raw little-endian bytes into `out` at `at`; returns the byte count. */
+function writeRegister(file: RegisterFile, n: number, out: Buffer, at: number): number {
   const r = GDB_REGS[n];
-  if (r.type === 'i387_ext') return bytesHex(file.fpu.fpr[n - ST0], ST_BYTES);
-  if (r.type === 'vec128') return bytesHex(file.fpu.xmm[n - XMM0], 16);
-  return hexLE(registerValue(file, n) ?? 0n, r.bits / 8);
+  const bytes = r.bits / 8;
+  if (r.type === 'i387_ext' || r.type === 'vec128') {
+    const src = r.type === 'i387_ext' ? file.fpu.fpr[n - ST0] : file.fpu.xmm[n - XMM0];
+    out.set(src.subarray(0, bytes), at);
+    return bytes;
+  }
+  const v = registerValue(file, n) ?? 0n;
+  if (bytes === 8) out.writeBigUInt64LE(BigInt.asUintN(64, v), at);
+  else out.writeUInt32LE(Number(BigInt.asUintN(32, v)), at);
+  return bytes;
 }
 
+export function encodeRegister(file: RegisterFile, n: number): string {
+  const out = Buffer.alloc(GDB_REGS[n].bits / 8);
+  writeRegister(file, n, out, 0);
+  return out.toString('hex');
+}
+
+/** Total size of the `g` payload in bytes. */
+const G_BYTES = GDB_REGS.reduce((sum, r) => sum + r.bits / 8, 0);
+
 export function encodeAll(file: RegisterFile): string {
-  return GDB_REGS.map((_, n) => encodeRegister(file, n)).join('');
+  const out = Buffer.alloc(G_BYTES);
+  let at = 0;
+  for (let n = 0; n < GDB_REGS.length; n++) at += writeRegister(file, n, out, at);
+  return out.toString('hex');
 }
 
 /** Applies register n's new value to `file`; returns where it lives ('none': guestdbg cannot write it). */

@@ -24,6 +24,9 @@ const SIGINT = 2;
 const SIGTRAP = 5;
 const SIGKILL = 9;
 
+/** Registers sent with every stop reply: rbp, rsp, rip. */
+const EXPEDITED = ['rbp', 'rsp', 'rip'].map((name) => GDB_REGS.findIndex((r) => r.name === name));
+
 /** errno values for `E NN` replies, as gdbserver uses them. */
 const EFAULT = 0x0e;
 const EINVAL = 0x16;
@@ -306,8 +309,12 @@ export class GdbSession {
     } finally {
       this.running = false;
     }
-    if (this.lastStop.kind === 'stopped') this.gThread = this.lastStop.vcpu;
-    this.send(this.stopReply(this.lastStop));
+    if (this.lastStop.kind !== 'stopped') return this.send(this.stopReply(this.lastStop));
+    this.gThread = this.lastStop.vcpu;
+    // Expedite pc, sp and fp in the stop reply (as gdbserver does) so gdb need not fetch every register.
+    const file = await this.registerFile(this.gThread);
+    const expedited = EXPEDITED.map((n) => `${n.toString(16).padStart(2, '0')}:${encodeRegister(file, n)};`).join('');
+    this.send(this.stopReply(this.lastStop) + expedited);
   }
 
   private stopReply(ev: StopEvent): string {
