@@ -9,11 +9,20 @@ import { GuestDbg } from '../src/abi/index.js';
 import { Dr7Rw, dr7Slot } from '../src/x86/debug-regs.js';
 import { buildBenchGuests, missingBenchElves } from './build-guests.js';
 import { countIterations, type IterationCount } from './count.js';
+import { gdbPresent, gdbStepRate, type StubKind } from './gdb-step.js';
 import { type Backend, closeBackend, openBackend, singleStepRate, timedRun } from './guest-run.js';
 import { alternate, type Calibrated, type Contender, calibrate, medianOf, medianRatio } from './measure.js';
 import { firstSerialByteMs, qemuPresent, qemuTimedRun } from './qemu.js';
 import { BenchError, errorLine, median, Progress } from './stats.js';
-import { type BenchReport, type Figure, ok, renderTable, type StepReport, type WorkloadReport } from './table.js';
+import {
+  type BenchReport,
+  type Figure,
+  type GdbStepReport,
+  ok,
+  renderTable,
+  type StepReport,
+  type WorkloadReport,
+} from './table.js';
 import { loadWorkload, WORKLOAD_NAMES, type Workload } from './workloads.js';
 
 interface Options {
@@ -57,6 +66,8 @@ interface Settings {
   /** kvm here runs at 1-2 MIPS: its runs get a smaller target so the bench stays short. */
   kvmTargetMs: number;
   steps: number;
+  /** Instructions per gdb `stepi` measurement. */
+  gdbSteps: number;
   timeoutMs: number;
 }
 
@@ -66,6 +77,7 @@ const FULL: Settings = {
   qemuTargetMs: 2000,
   kvmTargetMs: 400,
   steps: 300_000,
+  gdbSteps: 2000,
   timeoutMs: 120_000,
 };
 const QUICK: Settings = {
@@ -74,9 +86,10 @@ const QUICK: Settings = {
   qemuTargetMs: 500,
   kvmTargetMs: 100,
   steps: 50_000,
+  gdbSteps: 500,
   timeoutMs: 60_000,
 };
-/** n above this would overflow nothing, but keeps a mis-calibration from running for hours. */
+/** A cap on n: keeps a mis-calibration from running for hours. */
 const MAX_N = 2_000_000_000;
 
 function backendContender(b: Backend, w: Workload, s: Settings, label: string, watch = false): Contender {
@@ -297,6 +310,37 @@ async function benchStartup(s: Settings, qemu: boolean, progress: Progress): Pro
   return out;
 }
 
+async function benchGdbStepi(s: Settings, qemu: boolean, progress: Progress): Promise<GdbStepReport> {
+  const out: GdbStepReport = {
+    steps: s.gdbSteps,
+    guestdbgStepsPerSecond: fail('-'),
+    qemuStepsPerSecond: fail('-'),
+    ratio: fail('-'),
+  };
+  if (!gdbPresent()) {
+    out.guestdbgStepsPerSecond = out.qemuStepsPerSecond = fail('skipped: no gdb (apt-get install gdb)');
+    return out;
+  }
+  const rates: Record<StubKind, number[]> = { guestdbg: [], qemu: [] };
+  const why: Record<StubKind, string> = { guestdbg: '', qemu: qemu ? '' : 'skipped: no QEMU' };
+  for (let rep = 0; rep < s.reps; rep++) {
+    for (const kind of ['guestdbg', 'qemu'] as const) {
+      if (why[kind]) continue;
+      progress.update(`gdb stepi ${s.gdbSteps} via ${kind}: rep ${rep + 1}/${s.reps}`);
+      try {
+        rates[kind].push(await gdbStepRate(kind, s.gdbSteps, s.timeoutMs));
+      } catch (e) {
+        why[kind] = errorLine(e);
+        progress.note(`gdb stepi: ${why[kind]}`);
+      }
+    }
+  }
+  out.guestdbgStepsPerSecond = why.guestdbg ? fail(why.guestdbg) : ok(median(rates.guestdbg));
+  out.qemuStepsPerSecond = why.qemu ? fail(why.qemu) : ok(median(rates.qemu));
+  if (!why.guestdbg && !why.qemu) out.ratio = ok(medianRatio(rates.guestdbg, rates.qemu));
+  return out;
+}
+
 function machineDescription(): string {
   const list = cpus();
   const load = loadavg()
@@ -354,6 +398,7 @@ async function main(): Promise<void> {
     await benchSingleStep(kvm, kvmWhy, 'kvm', s, loopB, progress),
   ];
   const startup = await benchStartup(s, qemu, progress);
+  const gdbStepi = await benchGdbStepi(s, qemu, progress);
   progress.done();
   if (emu) await closeBackend(emu);
   if (kvm) await closeBackend(kvm);
@@ -367,6 +412,7 @@ async function main(): Promise<void> {
     workloads,
     singleStep,
     startup,
+    gdbStepi,
     notes,
   };
   process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : renderTable(report));

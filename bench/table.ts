@@ -36,6 +36,13 @@ export interface StartupReport {
   ratio: Figure;
 }
 
+export interface GdbStepReport {
+  steps: number;
+  guestdbgStepsPerSecond: Figure;
+  qemuStepsPerSecond: Figure;
+  ratio: Figure;
+}
+
 export interface BenchReport {
   date: string;
   machine: string;
@@ -46,6 +53,7 @@ export interface BenchReport {
   workloads: WorkloadReport[];
   singleStep: StepReport[];
   startup: StartupReport;
+  gdbStepi: GdbStepReport;
   notes: string[];
 }
 
@@ -127,6 +135,20 @@ export function renderTable(r: BenchReport): string {
           cell(r.startup.guestdbgMs, (f) => fmt(f, 1), notes),
           cell(r.startup.qemuMs, (f) => fmt(f, 1), notes),
           cell(r.startup.ratio, (f) => fmt(f, 2, 'x'), notes),
+        ],
+      ],
+    ),
+  );
+  out.push('');
+  out.push(
+    grid(
+      [`gdb stepi ${r.gdbStepi.steps} through the stub`, 'guestdbg', 'QEMU', 'guestdbg/QEMU'],
+      [
+        [
+          'steps/s',
+          cell(r.gdbStepi.guestdbgStepsPerSecond, (f) => fmt(f, 0), notes),
+          cell(r.gdbStepi.qemuStepsPerSecond, (f) => fmt(f, 0), notes),
+          cell(r.gdbStepi.ratio, (f) => fmt(f, 2, 'x'), notes),
         ],
       ],
     ),
