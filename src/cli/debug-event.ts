@@ -1,6 +1,6 @@
 // One line per debug event: the KVM_EXIT_DEBUG fields and the instruction at pc (symbolized, disassembled).
 import type { DebugExitArch, Vcpu } from '../abi/index.js';
-import { codeBitness, readLinear } from '../machine/guest-memory.js';
+import { codeBitness, type GuestMemory, UnmappedAddressError } from '../machine/guest-memory.js';
 import type { LoadedImage } from '../machine/loader.js';
 import { Vector } from '../x86/vectors.js';
 import { disassembleOne, MAX_INSN_BYTES } from './disasm.js';
@@ -21,23 +21,27 @@ export function symbolize(image: LoadedImage, addr: bigint): string | undefined 
 }
 
 /** The instruction at a linear address, or a short reason it cannot be shown. */
-export function instructionAt(vcpu: Vcpu, ram: Uint8Array, pc: bigint): string {
-  const bytes = readLinear(vcpu, ram, pc, MAX_INSN_BYTES);
-  if (!bytes) return '(pc not mapped)';
-  return disassembleOne(bytes, pc, codeBitness(vcpu.getSregs().cs)).text;
+export function instructionAt(vcpu: Vcpu, memory: GuestMemory, pc: bigint): string {
+  try {
+    const bytes = memory.read(vcpu, pc, MAX_INSN_BYTES);
+    return disassembleOne(bytes, pc, codeBitness(vcpu.getSregs().cs)).text;
+  } catch (e) {
+    if (e instanceof UnmappedAddressError) return '(pc not mapped)';
+    throw e;
+  }
 }
 
 export function formatDebugEvent(
   label: string,
   d: DebugExitArch,
   vcpu: Vcpu,
-  ram: Uint8Array,
+  memory: GuestMemory,
   image: LoadedImage,
 ): string {
   const exc = `${d.exception} (${EXCEPTION_NAMES[d.exception] ?? 'vector'})`;
   const where = symbolize(image, d.pc) ?? hex(d.pc);
   return (
     `  ${label.padEnd(14)} KVM_EXIT_DEBUG exception ${exc} pc ${hex(d.pc)} dr6 ${hex(d.dr6)} dr7 ${hex(d.dr7)}` +
-    `   ${where}: ${instructionAt(vcpu, ram, d.pc)}`
+    `   ${where}: ${instructionAt(vcpu, memory, d.pc)}`
   );
 }

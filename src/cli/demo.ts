@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { type BackendName, GuestDbg, GuestImageError, type Hypervisor } from '../abi/index.js';
 import { SerialCapture } from '../machine/devices/serial-sink.js';
 import { describeEnd, type GuestEnd } from '../machine/guest-end.js';
-import { physicalOf } from '../machine/guest-memory.js';
+import { GuestMemory, UnmappedAddressError } from '../machine/guest-memory.js';
 import { type PreparedGuest, prepareGuest } from '../machine/prepare.js';
 import { type RunStop, runToEnd, runUntilStop } from '../machine/run-to-end.js';
 import { Watchdog } from '../machine/watchdog.js';
@@ -58,6 +58,7 @@ function watchLen(addr: bigint): 1 | 2 | 4 | 8 {
 /** Returns the guest's end if it ended early, so the tour can say so. */
 function tour(d: Demo): GuestEnd | undefined {
   const { vcpu, ram, image } = d.g;
+  const memory = new GuestMemory(d.g.vm);
   const loop = symbol(d.g, 'demo_loop');
   const counter = symbol(d.g, 'counter');
   const func = symbol(d.g, 'demo_func');
@@ -69,20 +70,24 @@ function tour(d: Demo): GuestEnd | undefined {
   });
   let stop = run(d);
   if (stop.kind === 'end') return stop.end;
-  out(formatDebugEvent('breakpoint', stop.debug, vcpu, ram, image));
+  out(formatDebugEvent('breakpoint', stop.debug, vcpu, memory, image));
 
   out(`2. single-step: KVM_GUESTDBG_SINGLESTEP, ${STEPS} instructions (each exit reports the next pc)`);
   vcpu.setGuestDebug({ control: GuestDbg.Enable | GuestDbg.SingleStep, debugreg: debugregs(DR7_FIXED_1) });
   for (let i = 1; i <= STEPS; i++) {
     stop = run(d);
     if (stop.kind === 'end') return stop.end;
-    out(formatDebugEvent(`step ${i}`, stop.debug, vcpu, ram, image));
+    out(formatDebugEvent(`step ${i}`, stop.debug, vcpu, memory, image));
   }
 
   const len = watchLen(counter);
-  const funcPhys = physicalOf(vcpu, func);
-  if (funcPhys === undefined)
+  let funcPhys: number;
+  try {
+    funcPhys = Number(memory.translate(vcpu, func));
+  } catch (e) {
+    if (!(e instanceof UnmappedAddressError)) throw e;
     throw new GuestImageError(DEMO_IMAGE, `demo_func ${hex(func)} is not mapped; rebuild the demo`);
+  }
   out(
     `3. write watchpoint on counter (${hex(counter)}, DR0 RW=01 LEN=${len}) and a software breakpoint at demo_func ` +
       `(${hex(func)}: int3 patched in, KVM_GUESTDBG_USE_SW_BP)`,
@@ -98,7 +103,7 @@ function tour(d: Demo): GuestEnd | undefined {
       stop = run(d);
       if (stop.kind === 'end') return stop.end;
       const isBp = stop.debug.pc === func && ram[funcPhys] === INT3;
-      out(formatDebugEvent(isBp ? 'sw breakpoint' : 'watchpoint', stop.debug, vcpu, ram, image));
+      out(formatDebugEvent(isBp ? 'sw breakpoint' : 'watchpoint', stop.debug, vcpu, memory, image));
       if (isBp) {
         // KVM reports #BP with rip still at the int3: put the byte back and resume at the same rip.
         ram[funcPhys] = original;

@@ -18,13 +18,13 @@ import {
 } from '../abi/index.js';
 import type { IoBus } from '../machine/devices/io-bus.js';
 import { describeEnd, type GuestEnd } from '../machine/guest-end.js';
+import { GuestMemory, UnmappedAddressError } from '../machine/guest-memory.js';
 import { handleExit } from '../machine/run-to-end.js';
 import { Watchdog } from '../machine/watchdog.js';
 import { MSR } from '../x86/control-regs.js';
 import { DR6_BS, DR6_VOLATILE } from '../x86/debug-regs.js';
 import { Vector } from '../x86/vectors.js';
 import { BreakpointTable, INT3, slotHits } from './breakpoints.js';
-import { GuestMemory } from './guest-memory.js';
 import {
   BreakType,
   type DebugTarget,
@@ -63,6 +63,16 @@ export interface DebuggerOptions {
 
 const DEFAULT_SLICE_MS = 10;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Guest memory errors reach front ends as DebugTargetError('unmapped') (gdb: E0e). */
+function unmappedAsTargetError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof UnmappedAddressError) throw new DebugTargetError('unmapped', e.message);
+    throw e;
+  }
+}
 
 function endEvent(end: GuestEnd): StopEvent {
   return end.kind === 'debug-exit'
@@ -134,7 +144,7 @@ export class Debugger implements DebugTarget {
 
   // ---- memory (our int3 bytes are hidden from reads and preserved across writes) ------------------------------
   async readMemory(i: number, addr: bigint, length: number): Promise<Uint8Array> {
-    const data = this.memory.read(this.vcpu(i), addr, length);
+    const data = unmappedAsTargetError(() => this.memory.read(this.vcpu(i), addr, length));
     for (const bp of this.table.sw.values()) {
       const off = bp.addr - addr;
       if (off >= 0n && off < BigInt(length)) data[Number(off)] = bp.orig;
@@ -143,7 +153,7 @@ export class Debugger implements DebugTarget {
   }
 
   async writeMemory(i: number, addr: bigint, data: Uint8Array): Promise<void> {
-    this.memory.write(this.vcpu(i), addr, data);
+    unmappedAsTargetError(() => this.memory.write(this.vcpu(i), addr, data));
     for (const bp of this.table.sw.values()) {
       const off = bp.addr - addr;
       if (off >= 0n && off < BigInt(data.length)) {
@@ -167,7 +177,7 @@ export class Debugger implements DebugTarget {
     if (this.features.soft) return this.insertSoft(type, addr, length);
     if (type === BreakType.Software && this.features.swBreakpoints) {
       if (this.table.sw.has(addr)) return;
-      const gpa = this.memory.translate(this.vcpu(0), addr);
+      const gpa = unmappedAsTargetError(() => this.memory.translate(this.vcpu(0), addr));
       const orig = this.peek(gpa);
       if (orig === undefined) throw new DebugTargetError('unmapped', `0x${addr.toString(16)} is not in guest RAM`);
       this.table.sw.set(addr, { addr, gpa, orig });
