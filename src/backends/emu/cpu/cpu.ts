@@ -10,6 +10,7 @@ import { createInsn, DecodeMode, type Insn } from '../decode/insn.js';
 import { OP_COUNT } from '../decode/ops.js';
 import type { PhysMemory } from '../memory.js';
 import { EXIT, FAULT } from '../signals.js';
+import { InsnCache } from './icache.js';
 import { deliverEvent, EventKind } from './interrupts.js';
 import { CpuMem, Need, PendingExit } from './mmu.js';
 import { Seg } from './state.js';
@@ -29,7 +30,10 @@ function contributory(v: number): boolean {
 }
 
 export class Cpu extends CpuMem {
-  readonly insn: Insn = createInsn();
+  /** The instruction being executed (a cache entry or the scratch Insn). */
+  insn: Insn = createInsn();
+  private readonly scratchInsn: Insn = this.insn;
+  private readonly icache = new InsnCache();
   /** Offset of the instruction after the current one (branches overwrite it). */
   nextRip = 0;
   /** rip of the instruction being executed. */
@@ -157,12 +161,7 @@ export class Cpu extends CpuMem {
     // --- DEBUG hook: instruction breakpoints / host single-step (one boolean when nothing is armed) ---
     if (this.dbg.active) this.dbg.beforeInsn(la, this.resumed);
     this.resumed = false;
-    const insn = this.insn;
-    const st = decode(this.fetcher, this.mode, insn);
-    if (st !== 0) {
-      if (insn.op === 0) this.undecodable[((insn.map & 3) << 8) | (insn.opcode & 0xff)]!++;
-      this.raise(st, st === Vector.GP ? 0 : -1);
-    }
+    const insn = this.fetchDecoded(la);
     const tf = (this.rflags & RFLAGS.TF) !== 0;
     this.shadow = 0;
     const next = rip + insn.len;
@@ -178,6 +177,33 @@ export class Cpu extends CpuMem {
     this.retired++;
     // --- DEBUG hook: trap-class #DB after the instruction (TF/BS, data/IO breakpoints, host single-step) ---
     if (tf || this.dbg.active) this.dbg.afterInsn(tf);
+  }
+
+  /** The decoded instruction at linear `la`: from the cache when its bytes are unchanged, else decoded
+   *  (and cached when it lies within one fast-RAM page). Raises #UD/#GP for undecodable bytes. */
+  private fetchDecoded(la: number): Insn {
+    const vpn = Math.floor(la / 4096);
+    // Translate the first byte (fills fetchVpn/fetchOff for RAM pages; may raise #PF like the fetch would).
+    if (vpn !== this.fetchVpn) this.fetchByte(la);
+    let insn: Insn;
+    let off = -1;
+    if (vpn === this.fetchVpn) {
+      off = this.fetchOff + (la & 0xfff);
+      const hit = this.icache.lookup(this.ram, off, this.mode);
+      if (hit !== undefined) {
+        this.insn = hit;
+        return hit;
+      }
+      insn = this.icache.slotFor(off);
+    } else insn = this.scratchInsn;
+    this.insn = insn;
+    const st = decode(this.fetcher, this.mode, insn);
+    if (st !== 0) {
+      if (insn.op === 0) this.undecodable[((insn.map & 3) << 8) | (insn.opcode & 0xff)]!++;
+      this.raise(st, st === Vector.GP ? 0 : -1);
+    }
+    if (off >= 0 && (la & 0xfff) + insn.len <= 4096) this.icache.commit(this.ram, off, this.mode);
+    return insn;
   }
 
   /** Pending events at an instruction boundary: queued exceptions, NMI, external interrupts, irq window. */
