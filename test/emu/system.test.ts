@@ -207,3 +207,38 @@ describe('other modes', () => {
     assert.equal(regs.rsi, 0x90010n);
   });
 });
+
+describe('decoded-instruction cache', () => {
+  it('self-modifying code: a store over the next instruction is executed as written', () => {
+    // The loop runs `mov $1, %eax` once, then patches its immediate to 2 and runs it again.
+    const { regs } = run64(`
+      xor %ecx, %ecx
+      xor %ebx, %ebx
+    1: mov $1, %eax
+      add %eax, %ebx
+      movb $2, 1b+1(%rip)
+      inc %ecx
+      cmp $2, %ecx
+      jne 1b
+      hlt
+    `);
+    assert.equal(regs.rbx, 3n);
+  });
+
+  it('a write to guest RAM from the host between runs is seen (a debugger patching code)', () => {
+    const g = longModeGuest(assemble('1: mov $1, %eax\n out %al, $0x80\n jmp 1b'));
+    const first = g.vcpu.run();
+    assert.equal(first.reason, ExitReason.Io);
+    g.ram[CODE + 1] = 5; // mov $5, %eax
+    const second = g.vcpu.run();
+    assert.equal(second.reason, ExitReason.Io);
+    if (second.reason === ExitReason.Io) assert.equal(second.io.data[0], 5);
+  });
+
+  it('counts retired instructions and unimplemented operations for --stats', () => {
+    const { g } = run64('nop\n nop\n rdseed %eax\n hlt');
+    const s = (g.vcpu as EmuVcpu).stats();
+    assert.equal(s.unimplemented.RDSEED, 1);
+    assert.ok(s.retired >= 2);
+  });
+});

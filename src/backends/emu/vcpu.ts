@@ -28,12 +28,19 @@ import { PendingExit } from './cpu/mmu.js';
 import { rdmsr, wrmsr } from './cpu/msr.js';
 import { defaultCpuid } from './cpuid.js';
 import { EmuDebugUnit } from './debug/unit.js';
+import { opName } from './decode/ops.js';
 import { buildHandlers } from './exec/index.js';
 import type { PhysMemory } from './memory.js';
 import { FAULT } from './signals.js';
 import { addrFromBig, getFpu, getRegs, getSregs, setFpu, setRegs, setSregs } from './vcpu-state.js';
 
 const HANDLERS = buildHandlers();
+
+export interface EmuStats {
+  retired: number;
+  unimplemented: Record<string, number>;
+  undecodable: Record<string, number>;
+}
 
 export class EmuVcpu implements Vcpu {
   readonly cpu: Cpu;
@@ -278,6 +285,22 @@ export class EmuVcpu implements Vcpu {
           data: [BigInt.asUintN(64, BigInt(c.rip))],
         };
     }
+  }
+
+  /** Counters for `guestdbg run --stats`: instructions retired, and the #UD the guest got because this CPU
+   *  does not implement an operation (by op name) or could not decode the bytes (by "map/opcode"). */
+  stats(): EmuStats {
+    const c = this.cpu;
+    const unimplemented: Record<string, number> = {};
+    c.unimplemented.forEach((n, op) => {
+      if (n > 0) unimplemented[opName(op)] = n;
+    });
+    const undecodable: Record<string, number> = {};
+    const maps = ['', '0f ', '0f 38 ', '0f 3a '];
+    c.undecodable.forEach((n, i) => {
+      if (n > 0) undecodable[`${maps[i >>> 8]}${(i & 0xff).toString(16).padStart(2, '0')}`] = n;
+    });
+    return { retired: c.retired, unimplemented, undecodable };
   }
 
   /** What the last InternalError exit was about (a host-side exception in the emulator). */
