@@ -1,5 +1,5 @@
 // The package entry: open a backend, attach to a VM from a worker, kick a running vCPU.
-import type { BackendName, Hypervisor, Vm, VmHandle, VcpuKicker } from './abi/index.js';
+import type { BackendName, Hypervisor, VcpuKicker, Vm, VmHandle } from './abi/index.js';
 import { HypervisorUnavailableError } from './abi/index.js';
 import { attachEmuVm, kickEmu, openEmu } from './backends/emu/index.js';
 import { attachKvmVm, kickKvm, openKvm } from './backends/kvm/index.js';
