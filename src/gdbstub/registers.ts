@@ -20,8 +20,6 @@ type Control = (typeof CONTROL)[number];
 
 const ST0 = GDB_REGS.findIndex((r) => r.name === 'st0');
 const XMM0 = GDB_REGS.findIndex((r) => r.name === 'xmm0');
-/** x87 80-bit values occupy the low 10 bytes of each 16-byte FXSAVE slot. */
-const ST_BYTES = 10;
 
 function parseLE(hex: string): bigint {
   let v = 0n;
@@ -105,6 +103,7 @@ function writeRegister(file: RegisterFile, n: number, out: Buffer, at: number): 
   const r = GDB_REGS[n];
   const bytes = r.bits / 8;
   if (r.type === 'i387_ext' || r.type === 'vec128') {
+    // An x87 value is the low 10 bytes (bits = 80) of its 16-byte FXSAVE slot.
     const src = r.type === 'i387_ext' ? file.fpu.fpr[n - ST0] : file.fpu.xmm[n - XMM0];
     out.set(src.subarray(0, bytes), at);
     return bytes;
