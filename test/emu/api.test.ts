@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { Cap, ExitReason, GUESTDBG_VALID_MASK, IoDirection, kick, openHypervisor } from '../../src/index.js';
-import { assemble, CODE, haltedVector, longModeGuest, runToHlt, zeroRegs } from './emu-harness.js';
+import { assemble, CODE, haltedVector, longModeGuest, zeroRegs } from './emu-harness.js';
 
 describe('emu API', () => {
   it('reports KVM capabilities and API version', () => {
@@ -110,6 +110,20 @@ describe('emu API', () => {
     const rsp = Number(g.vcpu.getRegs().rsp);
     const view = new DataView(g.ram.buffer);
     assert.equal(view.getBigUint64(rsp, true), BigInt(CODE + 2));
+  });
+
+  it('request_interrupt_window: IRQ_WINDOW_OPEN once IF = 1 outside a shadow', () => {
+    const g = longModeGuest(assemble('cli\n nop\n sti\n nop\n 1: jmp 1b'));
+    g.vcpu.setRequestInterruptWindow(true);
+    assert.equal(g.vcpu.readyForInterruptInjection(), false);
+    assert.equal(g.vcpu.run().reason, ExitReason.IrqWindowOpen);
+    // The window opens after the instruction in the STI shadow: rip is past the nop.
+    assert.equal(g.vcpu.getRegs().rip, BigInt(CODE + 4));
+    assert.equal(g.vcpu.readyForInterruptInjection(), true);
+    g.vcpu.setRequestInterruptWindow(false);
+    g.vcpu.interrupt(0x20);
+    assert.equal(g.vcpu.run().reason, ExitReason.Hlt);
+    assert.equal(haltedVector(g), 0x20);
   });
 
   it('KVM_TRANSLATE walks the guest page tables', () => {

@@ -242,3 +242,30 @@ describe('decoded-instruction cache', () => {
     assert.ok(s.retired >= 2);
   });
 });
+
+describe('I/O protection', () => {
+  it('at CPL 3 with IOPL 0, the TSS I/O bitmap allows port 0x80 and denies 0x81 (#GP(0))', () => {
+    const code = new Uint8Array(0x200);
+    code.set(
+      assemble(`
+        push $0x2b
+        push $0x70000
+        push $0x002
+        push $0x23
+        push $${CODE + 0x100}
+        iretq
+      `),
+    );
+    code.set(assemble('mov $1, %al\n out %al, $0x80\n out %al, $0x81\n hlt', 64, CODE + 0x100), 0x100);
+    const g = longModeGuest(code);
+    // TSS limit covers a bitmap at offset 0x68: ports 0x80 allowed (bit clear), 0x81 denied (bit set).
+    const s = g.vcpu.getSregs();
+    g.vcpu.setSregs({ ...s, tr: { ...s.tr, limit: 0x68 + 0x20 } });
+    g.view.setUint16(TSS + 0x66, 0x68, true);
+    g.ram.fill(0, TSS + 0x68, TSS + 0x68 + 0x20);
+    g.ram[TSS + 0x68 + 0x10] = 0x02;
+    const { out } = runToHlt(g);
+    assert.deepEqual(out, [{ port: 0x80, value: 1 }]);
+    assert.equal(haltedVector(g), 13);
+  });
+});
