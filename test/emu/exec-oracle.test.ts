@@ -48,6 +48,7 @@ const FAMILIES: Record<string, string[]> = {
     'movb $7, %sil',
     'movw %r12w, 10(%r15)',
     'movq 16(%r15), %r13',
+    'lea (%r15), %rbx\n and $63, %eax\n xlat\n sub %r15, %rbx',
   ],
   atomic: [
     'cmpxchg %rbx, (%r15)',
@@ -60,6 +61,8 @@ const FAMILIES: Record<string, string[]> = {
     'cmpxchg16b 16(%r15)',
   ],
   stack: [
+    'mov %rsp, %r14\n mov %rsp, %rbp\n enter $24, $3\n mov %rsp, %rax\n sub %r14, %rax\n mov %rbp, %rbx\n sub %r14, %rbx\n leave\n mov %rsp, %rcx\n sub %r14, %rcx\n mov %rbp, %rdx\n sub %r14, %rdx\n xor %r14d, %r14d\n xor %ebp, %ebp',
+    'mov %rsp, %r14\n push %rsp\n pop %rax\n sub %r14, %rax\n xor %r14d, %r14d',
     'push %rax\n pop %rbx',
     'pushfq\n popq %rcx',
     'push $-5\n pop %rdx',
