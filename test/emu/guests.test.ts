@@ -12,7 +12,7 @@ import { qemuPresent, runQemu } from '../guests/qemu-runner.js';
 
 /** Guests too long for one test run at the emu's current speed (issue 6 makes them fit): name -> reason. */
 const SLOW: Record<string, string> = {
-  loop: '400 M instructions take ~30-40 s at the current ~11-13 MIPS; run it with `guestdbg run --backend emu guests/loop.elf`',
+  loop: '400 M instructions take ~21 s alone at the current ~19 MIPS (QEMU TCG: 0.25 s), too close to the 30 s per-file budget under parallel tests; run it with `guestdbg run --backend emu guests/loop.elf`',
 };
 
 const haveQemu = qemuPresent();
