@@ -157,3 +157,25 @@ describe('emu API', () => {
     await w.terminate();
   });
 });
+
+describe('emu MMIO completion', () => {
+  it('an instruction reading MMIO twice (CMPSB) completes with both answers', () => {
+    const g = longModeGuest(assemble('movabs $0x20000000, %rsi\n movabs $0x20001000, %rdi\n cmpsb\n sete %al\n hlt'));
+    const answers = new Map([
+      [0x20000000n, 7],
+      [0x20001000n, 7],
+    ]);
+    const seen: bigint[] = [];
+    for (;;) {
+      const e = g.vcpu.run();
+      if (e.reason === ExitReason.Hlt) break;
+      assert.equal(e.reason, ExitReason.Mmio);
+      if (e.reason !== ExitReason.Mmio) return;
+      seen.push(e.mmio.physAddr);
+      e.mmio.data[0] = answers.get(e.mmio.physAddr)!;
+    }
+    assert.deepEqual(seen, [0x20000000n, 0x20001000n]);
+    assert.equal(g.vcpu.getRegs().rax & 0xffn, 1n);
+    assert.equal(g.vcpu.getRegs().rsi, 0x20000001n);
+  });
+});

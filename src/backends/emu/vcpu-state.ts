@@ -43,6 +43,7 @@ export function setRegs(cpu: Cpu, r: Regs): void {
   cpu.deferredRip = Number.NaN;
   cpu.resumed = false;
   cpu.replayValid = false;
+  cpu.mmioLogN = 0;
   cpu.updateMode();
 }
 

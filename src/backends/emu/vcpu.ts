@@ -228,11 +228,12 @@ export class EmuVcpu implements Vcpu {
     if (this.closed) throw new KvmError('KVM_RUN', 'EBADF', 'the vCPU was closed');
     const c = this.cpu;
     if (this.pendingIn !== undefined) {
-      c.replayData.fill(0);
-      c.replayData.set(this.pendingIn.subarray(0, 8));
-      c.replayValid = true;
-      if (this.pendingInKind === PendingExit.IoIn) c.replayPort = c.exitPort;
-      else c.replayGpa = c.exitGpa;
+      if (this.pendingInKind === PendingExit.IoIn) {
+        c.replayData.fill(0);
+        c.replayData.set(this.pendingIn.subarray(0, 8));
+        c.replayValid = true;
+        c.replayPort = c.exitPort;
+      } else c.logMmioRead(c.exitGpa, this.pendingIn);
       this.pendingIn = undefined;
     }
     const r = c.run();

@@ -167,6 +167,7 @@ export class Cpu extends CpuMem {
     const next = rip + insn.len;
     this.nextRip = this.long64 ? next : this.mode === DecodeMode.Prot32 ? next >>> 0 : next & 0xffff;
     this.handlers[insn.op]!(this, insn);
+    this.mmioLogN = 0;
     if (this.exitKind === PendingExit.IoOut) {
       // KVM leaves rip at the OUT until the next KVM_RUN completes it.
       this.deferredRip = this.nextRip;
@@ -253,6 +254,7 @@ export class Cpu extends CpuMem {
       return RunResult.InternalError;
     }
     this.exitKind = PendingExit.None;
+    this.mmioLogN = 0;
     let vector = this.faultVector;
     let code = this.faultCode;
     let kind = this.faultKind;

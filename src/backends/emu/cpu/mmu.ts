@@ -13,6 +13,8 @@ import { CpuState, Seg } from './state.js';
 export const Need = { RS: 1, WS: 2, RU: 4, WU: 8, XS: 16, XU: 32 } as const;
 
 const TLB_SIZE = 1024;
+/** MMIO reads remembered per instruction. */
+const MMIO_LOG = 8;
 const TLB_MASK = TLB_SIZE - 1;
 const TWO32 = 4294967296;
 const CANON = 2 ** 47;
@@ -64,11 +66,29 @@ export class CpuMem extends CpuState {
   exitGpa = 0;
   readonly exitData = new Uint8Array(8);
   exitCount = 1;
-  /** Data the VMM supplied for the aborted read (IN or MMIO read), consumed by the replayed instruction. */
+  /** Data the VMM supplied for an aborted IN, consumed once by the re-executed instruction. */
   replayValid = false;
-  replayGpa = 0;
   replayPort = 0;
   readonly replayData = new Uint8Array(8);
+  /** MMIO reads the VMM answered for the current instruction (it may read several, e.g. CMPS or a
+   *  page-crossing access): re-execution finds them here in any order; cleared when an instruction ends. */
+  mmioLogN = 0;
+  readonly mmioLogGpa = new Float64Array(MMIO_LOG);
+  readonly mmioLogData = new Uint8Array(MMIO_LOG * 8);
+
+  /** Records the VMM's answer to the last MMIO-read exit. */
+  logMmioRead(gpa: number, data: Uint8Array): void {
+    if (this.mmioLogN === MMIO_LOG) {
+      // Oldest first out (a long REP from MMIO): earlier iterations have retired already.
+      this.mmioLogGpa.copyWithin(0, 1);
+      this.mmioLogData.copyWithin(0, 8);
+      this.mmioLogN--;
+    }
+    const i = this.mmioLogN++;
+    this.mmioLogGpa[i] = gpa;
+    this.mmioLogData.fill(0, i * 8, i * 8 + 8);
+    this.mmioLogData.set(data.subarray(0, 8), i * 8);
+  }
 
   /** The debug unit (debug/unit.ts), installed by the Cpu constructor. */
   dbg!: DebugUnit;
@@ -279,11 +299,12 @@ export class CpuMem extends CpuState {
       this.hi = r.view.getUint32(o + 4, true);
       return r.view.getUint32(o, true);
     }
-    if (this.replayValid && this.replayGpa === pa) {
-      this.replayValid = false;
-      const d = this.replayData;
-      this.hi = size === 8 ? (d[4]! | (d[5]! << 8) | (d[6]! << 16) | (d[7]! << 24)) >>> 0 : 0;
-      const lo = d[0]! | (size > 1 ? d[1]! << 8 : 0) | (size > 2 ? (d[2]! << 16) | (d[3]! << 24) : 0);
+    for (let i = 0; i < this.mmioLogN; i++) {
+      if (this.mmioLogGpa[i] !== pa) continue;
+      const d = this.mmioLogData;
+      const o = i * 8;
+      this.hi = size === 8 ? (d[o + 4]! | (d[o + 5]! << 8) | (d[o + 6]! << 16) | (d[o + 7]! << 24)) >>> 0 : 0;
+      const lo = d[o]! | (size > 1 ? d[o + 1]! << 8 : 0) | (size > 2 ? (d[o + 2]! << 16) | (d[o + 3]! << 24) : 0);
       return lo >>> 0;
     }
     // KVM_EXIT_MMIO (read): the VMM fills the data; the instruction runs again and consumes it.
