@@ -32,7 +32,10 @@ interface Tracer {
 
 function tracer(hv: Hypervisor, elf: string): Tracer {
   const g = prepareGuest({ hypervisor: hv, imagePath: elf, memoryBytes: GUEST_RAM });
-  g.vcpu.setGuestDebug({ control: GuestDbg.Enable | GuestDbg.SingleStep | GuestDbg.BlockIrq, debugreg: new Array<bigint>(8).fill(0n) });
+  g.vcpu.setGuestDebug({
+    control: GuestDbg.Enable | GuestDbg.SingleStep | GuestDbg.BlockIrq,
+    debugreg: new Array<bigint>(8).fill(0n),
+  });
   let ended = false;
   return {
     step() {
