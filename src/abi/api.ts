@@ -1,5 +1,6 @@
 // The contract every backend implements. Mirrors rust-vmm kvm-ioctls: Hypervisor ~ Kvm, Vm ~ VmFd, Vcpu ~ VcpuFd.
 import type {
+  BackendStats,
   CpuidEntry,
   DebugRegs,
   Exit,
@@ -113,6 +114,8 @@ export interface Vcpu {
   setSoftBreakpoints?(bp: SoftBreakpoints): void;
   /** After a SOFT_WATCH exit: the linear address of the access that matched. */
   softHitAddress?(): bigint;
+  /** guestdbg's own counters for this vCPU, where the backend keeps any (emu does). */
+  stats?(): BackendStats;
   /** KVM_RUN: runs until an exit. Synchronous, like the ioctl. */
   run(): Exit;
   /** kvm_run.immediate_exit plus a kick: makes the current or next run() return ExitReason.Intr. Any thread may call kicker(). */

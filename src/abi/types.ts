@@ -146,6 +146,16 @@ export interface MsrEntry {
   data: bigint;
 }
 
+/** What a backend counts about one vCPU (guestdbg's own; `guestdbg run --stats`). */
+export interface BackendStats {
+  /** Instructions retired (emu; hardware virtualization cannot count them). */
+  retired?: number;
+  /** Instructions the CPU does not implement, by name, with how often the guest hit them (each raised #UD). */
+  unimplemented: Record<string, number>;
+  /** Opcodes that do not decode ("0f 0b"-style), with counts (each raised #UD). */
+  undecodable: Record<string, number>;
+}
+
 /** struct kvm_translation */
 export interface Translation {
   linearAddress: bigint;

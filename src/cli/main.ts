@@ -38,6 +38,7 @@ program
   .option('--serial <target>', 'COM1 output: stdio, none or file:PATH', 'stdio')
   .option('--timeout <seconds>', 'stop the guest after this many seconds (default: no limit)')
   .option('--cmdline <string>', 'the command line passed in hvm_start_info', '')
+  .option('--stats', 'at the end, print exit counts, instructions retired and unimplemented opcodes the guest hit')
   .option('--gdb <address>', 'serve gdb on tcp:HOST:PORT, :PORT (127.0.0.1) or unix:PATH, like QEMU -gdb')
   .option('--wait-gdb', 'with --gdb: stay stopped at the entry point until gdb attaches (like QEMU -S)')
   .option(
@@ -57,6 +58,7 @@ program
         gdb?: string;
         waitGdb?: boolean;
         kvmStyleBreakpoints?: boolean;
+        stats?: boolean;
       },
     ) => {
       const backend = parseBackend(o.backend);
@@ -80,8 +82,9 @@ program
         return;
       }
       const cmd = { backend, memoryBytes, serial, timeoutMs, cmdline: o.cmdline, imagePath: image, image: bytes };
+      const stats = o.stats === true;
       const { runCommand } = await importWithBackends(() => import('./run.js'));
-      process.exitCode = await runCommand(cmd);
+      process.exitCode = await runCommand({ ...cmd, stats });
     },
   );
 

@@ -6,6 +6,7 @@ import { describeEnd } from '../machine/guest-end.js';
 import { Machine } from '../machine/machine.js';
 import { openBackend } from './backend.js';
 import { exitCodeOf } from './exit-codes.js';
+import { formatStats } from './stats.js';
 
 export interface RunCommand {
   backend: BackendName;
@@ -16,6 +17,8 @@ export interface RunCommand {
   imagePath: string;
   /** The image's bytes, already checked with checkPvhElf. */
   image: Uint8Array;
+  /** --stats: print exit counts and the backend's counters (instructions, unimplemented opcodes) at the end. */
+  stats?: boolean;
 }
 
 /** Returns the process exit status. */
@@ -30,6 +33,7 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
       const end = await machine.runToEnd(cmd.timeoutMs);
       // A debug-exit or a reset is the guest's own ending: its status speaks; anything else gets a sentence.
       if (end.kind !== 'debug-exit' && end.kind !== 'reset') process.stderr.write(`guestdbg: ${describeEnd(end)}\n`);
+      if (cmd.stats) process.stderr.write(formatStats(await machine.stats(0)));
       return exitCodeOf(end);
     } finally {
       await machine.close();

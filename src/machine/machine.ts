@@ -12,6 +12,8 @@ import {
   Control,
   type FromWorker,
   type RemoteMethod,
+  type ToWorker,
+  type VcpuRunStats,
   type VcpuWorkerData,
   type WorkerStop,
 } from './worker-protocol.js';
@@ -158,13 +160,23 @@ export class Machine {
     method: M,
     ...args: Parameters<Vcpu[M]>
   ): Promise<ReturnType<Vcpu[M]>> {
+    return this.request(vcpu, method, (callId) => ({ type: 'call', callId, method, args }));
+  }
+
+  /** Sends a request to a stopped vCPU's thread; its 'result' (or 'error') settles the promise. */
+  private request<T>(vcpu: number, what: string, message: (callId: number) => ToWorker): Promise<T> {
     const t = this.thread(vcpu);
-    if (t.state === 'running') throw new Error(`vCPU ${vcpu} is running; pause() the machine before calling ${method}`);
+    if (t.state === 'running') throw new Error(`vCPU ${vcpu} is running; pause() the machine before calling ${what}`);
     const callId = this.nextCallId++;
     return new Promise((resolve, reject) => {
       this.calls.set(callId, { resolve: resolve as (v: unknown) => void, reject });
-      t.worker.postMessage({ type: 'call', callId, method, args });
+      t.worker.postMessage(message(callId));
     });
+  }
+
+  /** `run --stats`: exit counts and backend counters of a stopped vCPU. */
+  stats(vcpu: number): Promise<VcpuRunStats> {
+    return this.request(vcpu, 'stats', (callId) => ({ type: 'stats', callId }));
   }
 
   async close(): Promise<void> {

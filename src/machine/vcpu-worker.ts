@@ -13,6 +13,7 @@ import {
   type FromWorker,
   REMOTE_METHODS,
   type ToWorker,
+  type VcpuRunStats,
   type VcpuWorkerData,
   type WorkerStop,
 } from './worker-protocol.js';
@@ -31,12 +32,18 @@ vcpu.setRegs(data.initial.regs);
 const serial = new SerialBatch((bytes) => post({ type: 'serial', bytes }, [bytes.buffer as ArrayBuffer]));
 const { bus } = createStandardBus(serial.write, data.uartState);
 
+/** Exit counts by reason, for `run --stats`. */
+const exitNames = new Map<number, string>(Object.entries(ExitReason).map(([name, v]) => [v, name]));
+const exitCounts: Record<string, number> = {};
+
 /** Runs until the control word asks to stop, a debug exit, or the guest's end; reports exactly one stop. */
 function runLoop(): void {
   let stop: WorkerStop = { type: 'paused' };
   try {
     while (Atomics.load(control, 0) === Control.Run) {
       const exit = vcpu.run();
+      const name = exitNames.get(exit.reason) ?? String(exit.reason);
+      exitCounts[name] = (exitCounts[name] ?? 0) + 1;
       // A kick: the control word says what to do; a stale kick while Run just continues.
       if (exit.reason === ExitReason.Intr) continue;
       if (exit.reason === ExitReason.Debug) {
@@ -60,6 +67,11 @@ function runLoop(): void {
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'resume') {
     runLoop();
+    return;
+  }
+  if (msg.type === 'stats') {
+    const stats: VcpuRunStats = { exits: { ...exitCounts }, backend: vcpu.stats?.() };
+    post({ type: 'result', callId: msg.callId, value: stats });
     return;
   }
   if (!(REMOTE_METHODS as readonly string[]).includes(msg.method)) {

@@ -1,5 +1,5 @@
 // Messages between the machine (main thread) and its vCPU workers. Everything here is structured-clonable.
-import type { Exit, Vcpu, VcpuKicker, VmHandle } from '../abi/index.js';
+import type { BackendStats, Exit, Vcpu, VcpuKicker, VmHandle } from '../abi/index.js';
 import type { GuestEnd } from './guest-end.js';
 import type { EntryState } from './pvh-entry.js';
 
@@ -31,7 +31,17 @@ export type RemoteMethod = (typeof REMOTE_METHODS)[number];
 
 export type ToWorker =
   /** Enter the run loop (the main thread has already set the control word). */
-  { type: 'resume' } | { type: 'call'; callId: number; method: RemoteMethod; args: unknown[] };
+  | { type: 'resume' }
+  | { type: 'call'; callId: number; method: RemoteMethod; args: unknown[] }
+  /** Answer with a VcpuRunStats (as a 'result'). */
+  | { type: 'stats'; callId: number };
+
+/** `guestdbg run --stats` for one vCPU: the machine's exit counts and the backend's own counters. */
+export interface VcpuRunStats {
+  /** vcpu.run() exits by reason name (KVM_EXIT_* without the prefix). */
+  exits: Record<string, number>;
+  backend?: BackendStats;
+}
 
 /** Why a worker's run loop returned. */
 export type WorkerStop = { type: 'paused' } | { type: 'debug'; exit: Exit } | { type: 'end'; end: GuestEnd };

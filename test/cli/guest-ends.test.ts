@@ -106,4 +106,12 @@ describe('guestdbg run on emu', { skip }, () => {
     child.kill();
     assert.equal(seen, 'A\n');
   });
+  it('--stats names the opcode the guest hit that the CPU does not decode, and counts exits', () => {
+    // pshufb %xmm1,%xmm0 (0f 38 00 c1): SSSE3, not implemented, so #UD; with no IDT that ends in a triple fault.
+    const r = runCli(['run', '--stats', guest('pshufb', [0x0f, 0x38, 0x00, 0xc1])]);
+    assert.equal(r.status, ExitCode.Shutdown);
+    assert.match(r.stderr, /undecodable \(#UD\)\s+0f 38 00 x1/);
+    assert.match(r.stderr, /exits\s+Shutdown 1/);
+    assert.match(r.stderr, /instructions retired\s+0/);
+  });
 });
