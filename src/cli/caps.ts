@@ -1,8 +1,9 @@
 // `guestdbg caps`: what each guest-debug feature is advertised as, and whether it really works.
+
 import type { BackendName } from '../abi/index.js';
 import { Cap } from '../abi/index.js';
+import { openHypervisor } from '../index.js';
 import { type ProbeResult, probeGuestDebug } from '../machine/probe.js';
-import { openBackend } from './backend.js';
 
 export interface CapsReport {
   backend: BackendName;
@@ -12,7 +13,7 @@ export interface CapsReport {
 }
 
 export async function capsReport(backend: BackendName): Promise<CapsReport> {
-  const hv = await openBackend(backend);
+  const hv = openHypervisor({ backend: backend });
   try {
     return {
       backend,

@@ -1,8 +1,10 @@
 // `guestdbg demo` (npm start): a guided tour of the guest-debug interface on guests/demo.elf:
 // hardware breakpoint, single-steps, write watchpoint, software breakpoint, then the guest runs to its end.
+
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BackendName, GuestDbg, GuestImageError, type Hypervisor } from '../abi/index.js';
+import { openHypervisor } from '../index.js';
 import { SerialCapture } from '../machine/devices/serial-sink.js';
 import { describeEnd, type GuestEnd } from '../machine/guest-end.js';
 import { GuestMemory, UnmappedAddressError } from '../machine/guest-memory.js';
@@ -10,7 +12,6 @@ import { type PreparedGuest, prepareGuest } from '../machine/prepare.js';
 import { type RunStop, runToEnd, runUntilStop } from '../machine/run-to-end.js';
 import { Watchdog } from '../machine/watchdog.js';
 import { DR7_FIXED_1, Dr7Rw, dr7Slot } from '../x86/debug-regs.js';
-import { openBackend } from './backend.js';
 import { formatDebugEvent } from './debug-event.js';
 import { exitCodeOf } from './exit-codes.js';
 
@@ -121,7 +122,7 @@ function tour(d: Demo): GuestEnd | undefined {
 }
 
 export async function demoCommand(backend: BackendName): Promise<number> {
-  const hv: Hypervisor = await openBackend(backend);
+  const hv: Hypervisor = openHypervisor({ backend: backend });
   const serial = new SerialCapture();
   const watchdog = new Watchdog();
   try {

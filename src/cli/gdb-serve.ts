@@ -1,14 +1,15 @@
 // `guestdbg run --gdb ...`: the guest under the debugger core, served to gdb (like QEMU's -gdb / -s -S).
+
 import type { BackendName } from '../abi/index.js';
 import { Debugger } from '../debugger/debugger.js';
 import { detectFeatures } from '../debugger/features.js';
 import type { StopEvent } from '../debugger/target.js';
 import { GdbServer, ListenError, parseListenSpec } from '../gdbstub/server.js';
+import { openHypervisor } from '../index.js';
 import { openSerialOutput, type SerialTarget } from '../machine/devices/serial-sink.js';
 import { describeEnd } from '../machine/guest-end.js';
 import { checkPvhElf, readImage } from '../machine/loader.js';
 import { prepareGuest } from '../machine/prepare.js';
-import { openBackend } from './backend.js';
 import { ExitCode, exitCodeOf } from './exit-codes.js';
 import { UsageError } from './user-error.js';
 
@@ -41,7 +42,7 @@ export async function runWithGdb(cmd: GdbRunCommand): Promise<number> {
   }
   const image = readImage(cmd.imagePath);
   checkPvhElf(image, cmd.imagePath, cmd.memoryBytes);
-  const hv = await openBackend(cmd.backend);
+  const hv = openHypervisor({ backend: cmd.backend });
   const serial = openSerialOutput(cmd.serial);
   const guest = prepareGuest({
     hypervisor: hv,

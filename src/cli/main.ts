@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { BackendName } from '../abi/index.js';
 import { checkPvhElf, readImage } from '../machine/loader.js';
-import { importWithBackends } from './backend.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
 import { parseBackend, parseMemory, parseSerial, parseTimeout } from './options.js';
 import { reportFailure, UsageError } from './user-error.js';
@@ -75,7 +74,7 @@ program
       const bytes = readImage(image);
       checkPvhElf(bytes, image, memoryBytes);
       if (o.gdb !== undefined) {
-        const { runWithGdb } = await importWithBackends(() => import('./gdb-serve.js'));
+        const { runWithGdb } = await import('./gdb-serve.js');
         const gdbCmd = { backend, memoryBytes, serial, cmdline: o.cmdline, imagePath: image, listen: o.gdb };
         const flags = { waitGdb: o.waitGdb === true, kvmStyle: o.kvmStyleBreakpoints === true };
         process.exitCode = await runWithGdb({ ...gdbCmd, ...flags });
@@ -83,7 +82,7 @@ program
       }
       const cmd = { backend, memoryBytes, serial, timeoutMs, cmdline: o.cmdline, imagePath: image, image: bytes };
       const stats = o.stats === true;
-      const { runCommand } = await importWithBackends(() => import('./run.js'));
+      const { runCommand } = await import('./run.js');
       process.exitCode = await runCommand({ ...cmd, stats });
     },
   );
@@ -97,7 +96,7 @@ program
   .option('--json', 'print the report as JSON')
   .action(async (o: { backend?: string; json?: boolean }) => {
     const backend = o.backend === undefined ? defaultCapsBackend() : parseBackend(o.backend);
-    const { capsReport, formatCaps } = await importWithBackends(() => import('./caps.js'));
+    const { capsReport, formatCaps } = await import('./caps.js');
     const report = await capsReport(backend);
     process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatCaps(report));
   });
@@ -110,7 +109,7 @@ program
   .option('--backend <name>', 'emu or kvm', 'emu')
   .action(async (o: { backend: string }) => {
     const backend = parseBackend(o.backend);
-    const { demoCommand } = await importWithBackends(() => import('./demo.js'));
+    const { demoCommand } = await import('./demo.js');
     process.exitCode = await demoCommand(backend);
   });
 
