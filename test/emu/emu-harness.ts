@@ -11,6 +11,7 @@ import {
   ExitReason,
   type Hypervisor,
   openHypervisor,
+  REG_NAMES,
   type Regs,
   type Segment,
   type Sregs,
@@ -55,27 +56,7 @@ export function assemble(src: string, bits: 16 | 32 | 64 = 64, org = CODE): Uint
 
 export function zeroRegs(): Regs {
   const r = {} as Regs;
-  for (const k of [
-    'rax',
-    'rbx',
-    'rcx',
-    'rdx',
-    'rsi',
-    'rdi',
-    'rsp',
-    'rbp',
-    'r8',
-    'r9',
-    'r10',
-    'r11',
-    'r12',
-    'r13',
-    'r14',
-    'r15',
-    'rip',
-    'rflags',
-  ] as const)
-    r[k] = 0n;
+  for (const k of REG_NAMES) r[k] = 0n;
   r.rflags = 2n;
   return r;
 }
