@@ -19,22 +19,31 @@ export function checksum(data: Uint8Array): number {
   return sum;
 }
 
+const isSpecial = (b: number) => b === DOLLAR || b === HASH || b === ESCAPE || b === STAR;
+
 /** Frame a reply: escapes the four special bytes, appends the checksum. */
 export function frame(data: Uint8Array | string): Uint8Array {
   const raw = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
-  const out: number[] = [DOLLAR];
+  let specials = 0;
+  for (const b of raw) if (isSpecial(b)) specials++;
+  // One allocation: '$', the body with two bytes per escaped one, '#', two checksum digits.
+  const out = Buffer.allocUnsafe(raw.length + specials + 4);
+  out[0] = DOLLAR;
+  let at = 1;
   let sum = 0;
   for (const b of raw) {
-    if (b === DOLLAR || b === HASH || b === ESCAPE || b === STAR) {
-      out.push(ESCAPE, b ^ 0x20);
-      sum = (sum + ESCAPE + (b ^ 0x20)) & 0xff;
+    if (isSpecial(b)) {
+      out[at++] = ESCAPE;
+      out[at++] = b ^ 0x20;
+      sum += ESCAPE + (b ^ 0x20);
     } else {
-      out.push(b);
-      sum = (sum + b) & 0xff;
+      out[at++] = b;
+      sum += b;
     }
   }
-  out.push(HASH, ...Buffer.from(sum.toString(16).padStart(2, '0'), 'latin1'));
-  return Uint8Array.from(out);
+  out[at++] = HASH;
+  out.write((sum & 0xff).toString(16).padStart(2, '0'), at, 'latin1');
+  return out;
 }
 
 /**
