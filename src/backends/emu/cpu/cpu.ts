@@ -8,6 +8,7 @@ import type { DebugUnit } from '../debug-hooks.js';
 import { decode } from '../decode/decoder.js';
 import { createInsn, DecodeMode, type Insn } from '../decode/insn.js';
 import { OP_COUNT } from '../decode/ops.js';
+import { specialize } from '../exec/fast.js';
 import type { PhysMemory } from '../memory.js';
 import { EXIT, FAULT } from '../signals.js';
 import { InsnCache } from './icache.js';
@@ -33,7 +34,9 @@ export class Cpu extends CpuMem {
   /** The instruction being executed (a cache entry or the scratch Insn). */
   insn: Insn = createInsn();
   private readonly scratchInsn: Insn = this.insn;
-  private readonly icache = new InsnCache();
+  private readonly icache: InsnCache;
+  /** The handler of the instruction being executed (specialised for cached register-only forms). */
+  private execFn: ExecFn;
   /** Offset of the instruction after the current one (branches overwrite it). */
   nextRip = 0;
   /** rip of the instruction being executed. */
@@ -65,6 +68,8 @@ export class Cpu extends CpuMem {
     private readonly handlers: ExecFn[],
   ) {
     super(mem);
+    this.icache = new InsnCache(handlers[0]!);
+    this.execFn = handlers[0]!;
     this.dbg = makeDebug(this);
     this.resetSegments();
     this.updateMode();
@@ -166,7 +171,7 @@ export class Cpu extends CpuMem {
     this.shadow = 0;
     const next = rip + insn.len;
     this.nextRip = this.long64 ? next : this.mode === DecodeMode.Prot32 ? next >>> 0 : next & 0xffff;
-    this.handlers[insn.op]!(this, insn);
+    this.execFn(this, insn);
     this.mmioLogN = 0;
     if (this.exitKind === PendingExit.IoOut) {
       // KVM leaves rip at the OUT until the next KVM_RUN completes it.
@@ -193,6 +198,7 @@ export class Cpu extends CpuMem {
       const hit = this.icache.lookup(this.ram, off, this.mode);
       if (hit !== undefined) {
         this.insn = hit;
+        this.execFn = this.icache.fn;
         return hit;
       }
       insn = this.icache.slotFor(off);
@@ -203,7 +209,12 @@ export class Cpu extends CpuMem {
       if (insn.op === 0) this.undecodable[((insn.map & 3) << 8) | (insn.opcode & 0xff)]!++;
       this.raise(st, st === Vector.GP ? 0 : -1);
     }
-    if (off >= 0 && (la & 0xfff) + insn.len <= 4096) this.icache.commit(this.ram, off, this.mode);
+    const generic = this.handlers[insn.op]!;
+    if (off >= 0 && (la & 0xfff) + insn.len <= 4096) {
+      const fn = specialize(insn) ?? generic;
+      this.icache.commit(this.ram, off, this.mode, fn);
+      this.execFn = fn;
+    } else this.execFn = generic;
     return insn;
   }
 

@@ -4,6 +4,7 @@
 // code (by the guest, the loader, a debugger patching int3, another vCPU) is seen without invalidation hooks.
 // Instructions that cross a page boundary or live outside the fast RAM region are never cached.
 import { createInsn, type Insn } from '../decode/insn.js';
+import type { ExecFn } from './cpu.js';
 
 const SIZE = 16384;
 const MASK = SIZE - 1;
@@ -14,6 +15,15 @@ export class InsnCache {
   private readonly tag = new Float64Array(SIZE).fill(-1);
   private readonly mode = new Int8Array(SIZE);
   private readonly bytes = new Uint8Array(SIZE * MAX_LEN);
+  /** The handler for each entry (a specialised one from exec/fast.ts or the family's), set by commit(). */
+  private readonly fns: ExecFn[];
+  /** The handler of the last lookup() hit. */
+  fn: ExecFn;
+
+  constructor(placeholder: ExecFn) {
+    this.fns = new Array<ExecFn>(SIZE).fill(placeholder);
+    this.fn = placeholder;
+  }
 
   /** The cached Insn for the instruction at RAM offset `off` in `mode`, or undefined. */
   lookup(ram: Uint8Array, off: number, mode: number): Insn | undefined {
@@ -23,6 +33,7 @@ export class InsnCache {
     const b = this.bytes;
     const base = slot * MAX_LEN;
     for (let k = 0; k < insn.len; k++) if (ram[off + k] !== b[base + k]) return undefined;
+    this.fn = this.fns[slot]!;
     return insn;
   }
 
@@ -33,10 +44,11 @@ export class InsnCache {
     return this.insns[slot]!;
   }
 
-  /** Records a successful decode of the instruction at `off` (its bytes must all be in RAM). */
-  commit(ram: Uint8Array, off: number, mode: number): void {
+  /** Records a successful decode of the instruction at `off` (its bytes must all be in RAM) and its handler. */
+  commit(ram: Uint8Array, off: number, mode: number, fn: ExecFn): void {
     const slot = off & MASK;
     const insn = this.insns[slot]!;
+    this.fns[slot] = fn;
     this.bytes.set(ram.subarray(off, off + insn.len), slot * MAX_LEN);
     this.tag[slot] = off;
     this.mode[slot] = mode;
