@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../scripts/build-guests.js';
+import { RspClient } from '../test/gdbstub/rsp-client.js';
 import { gdbPresent, runGdbBatch } from '../test/guests/gdb-runner.js';
 import { freeTcpPort, QEMU_BINARY, qemuArgs } from '../test/guests/qemu-runner.js';
 import { benchElfPath } from './build-guests.js';
@@ -57,6 +58,34 @@ export async function gdbStepRate(kind: StubKind, steps: number, timeoutMs: numb
       await new Promise((resolve) => setTimeout(resolve, CONNECT_RETRY_MS));
     }
     throw new BenchError(`gdb could not connect to ${kind} on port ${port}`);
+  } finally {
+    target.kill('SIGKILL');
+  }
+}
+
+/** How long the guest spins before the interrupt, so that the stub is deep in its run loop. */
+const SPIN_BEFORE_CTRL_C_MS = 200;
+
+/** Milliseconds from gdb's Ctrl-C (0x03) to the stop reply, with the loop guest spinning. */
+export async function ctrlCLatencyMs(kind: StubKind, timeoutMs: number): Promise<number> {
+  const elf = benchElfPath('loop');
+  const port = await freeTcpPort();
+  const target = startTarget(kind, elf, port);
+  try {
+    const client = await RspClient.connect(port, '127.0.0.1', timeoutMs);
+    try {
+      if (!/^[TS]/.test(await client.request('?', timeoutMs))) throw new BenchError(`${kind}: no initial stop reply`);
+      client.send('c');
+      await new Promise((resolve) => setTimeout(resolve, SPIN_BEFORE_CTRL_C_MS));
+      const t0 = performance.now();
+      client.raw(Uint8Array.of(3));
+      const stop = await client.next(timeoutMs);
+      const ms = performance.now() - t0;
+      if (!/^[TS]02/.test(stop)) throw new BenchError(`${kind}: Ctrl-C answered with '${stop}', not a SIGINT stop`);
+      return ms;
+    } finally {
+      client.close();
+    }
   } finally {
     target.kill('SIGKILL');
   }

@@ -9,7 +9,7 @@ import { GuestDbg } from '../src/abi/index.js';
 import { Dr7Rw, dr7Slot } from '../src/x86/debug-regs.js';
 import { buildBenchGuests, missingBenchElves } from './build-guests.js';
 import { countIterations, type IterationCount } from './count.js';
-import { gdbPresent, gdbStepRate, type StubKind } from './gdb-step.js';
+import { ctrlCLatencyMs, gdbPresent, gdbStepRate, type StubKind } from './gdb-step.js';
 import { type Backend, closeBackend, openBackend, singleStepRate, timedRun } from './guest-run.js';
 import { alternate, type Calibrated, type Contender, calibrate, medianOf, medianRatio } from './measure.js';
 import { firstSerialByteMs, qemuPresent, qemuTimedRun } from './qemu.js';
@@ -310,13 +310,36 @@ async function benchStartup(s: Settings, qemu: boolean, progress: Progress): Pro
   return out;
 }
 
+/** Ctrl-C latency through each stub (a raw RSP client: gdb itself is not needed). */
+async function benchCtrlC(s: Settings, qemu: boolean, progress: Progress, out: GdbStepReport): Promise<void> {
+  const ms: Record<StubKind, number[]> = { guestdbg: [], qemu: [] };
+  const why: Record<StubKind, string> = { guestdbg: '', qemu: qemu ? '' : 'skipped: no QEMU' };
+  for (let rep = 0; rep < s.reps; rep++) {
+    for (const kind of ['guestdbg', 'qemu'] as const) {
+      if (why[kind]) continue;
+      progress.update(`Ctrl-C latency via ${kind}: rep ${rep + 1}/${s.reps}`);
+      try {
+        ms[kind].push(await ctrlCLatencyMs(kind, s.timeoutMs));
+      } catch (e) {
+        why[kind] = errorLine(e);
+        progress.note(`Ctrl-C: ${why[kind]}`);
+      }
+    }
+  }
+  out.guestdbgCtrlCMs = why.guestdbg ? fail(why.guestdbg) : ok(median(ms.guestdbg));
+  out.qemuCtrlCMs = why.qemu ? fail(why.qemu) : ok(median(ms.qemu));
+}
+
 async function benchGdbStepi(s: Settings, qemu: boolean, progress: Progress): Promise<GdbStepReport> {
   const out: GdbStepReport = {
     steps: s.gdbSteps,
     guestdbgStepsPerSecond: fail('-'),
     qemuStepsPerSecond: fail('-'),
     ratio: fail('-'),
+    guestdbgCtrlCMs: fail('-'),
+    qemuCtrlCMs: fail('-'),
   };
+  await benchCtrlC(s, qemu, progress, out);
   if (!gdbPresent()) {
     out.guestdbgStepsPerSecond = out.qemuStepsPerSecond = fail('skipped: no gdb (apt-get install gdb)');
     return out;

@@ -41,6 +41,9 @@ export interface GdbStepReport {
   guestdbgStepsPerSecond: Figure;
   qemuStepsPerSecond: Figure;
   ratio: Figure;
+  /** Ctrl-C (0x03) to the stop reply, ms, guest spinning. */
+  guestdbgCtrlCMs: Figure;
+  qemuCtrlCMs: Figure;
 }
 
 export interface BenchReport {
@@ -149,6 +152,12 @@ export function renderTable(r: BenchReport): string {
           cell(r.gdbStepi.guestdbgStepsPerSecond, (f) => fmt(f, 0), notes),
           cell(r.gdbStepi.qemuStepsPerSecond, (f) => fmt(f, 0), notes),
           cell(r.gdbStepi.ratio, (f) => fmt(f, 2, 'x'), notes),
+        ],
+        [
+          'Ctrl-C to stop reply, ms',
+          cell(r.gdbStepi.guestdbgCtrlCMs, (f) => fmt(f, 1), notes),
+          cell(r.gdbStepi.qemuCtrlCMs, (f) => fmt(f, 1), notes),
+          '-',
         ],
       ],
     ),
