@@ -7,6 +7,7 @@ import { repoRoot } from '../scripts/build-guests.js';
 import type { Vcpu } from '../src/abi/index.js';
 import { GuestDbg } from '../src/abi/index.js';
 import { Dr7Rw, dr7Slot } from '../src/x86/debug-regs.js';
+import { QEMU_BINARY, qemuArgs } from '../test/guests/qemu-runner.js';
 import { buildBenchGuests, missingBenchElves } from './build-guests.js';
 import { countIterations, type IterationCount } from './count.js';
 import { ctrlCLatencyMs, gdbPresent, gdbStepRate, type StubKind } from './gdb-step.js';
@@ -278,27 +279,7 @@ async function benchStartup(s: Settings, qemu: boolean, progress: Progress): Pro
     }
     if (!qWhy) {
       try {
-        q.push(
-          await firstSerialByteMs(
-            'qemu-system-x86_64',
-            [
-              '-M',
-              'microvm',
-              '-accel',
-              'tcg',
-              '-nodefaults',
-              '-nographic',
-              '-serial',
-              'stdio',
-              '-no-reboot',
-              '-device',
-              'isa-debug-exit,iobase=0xf4,iosize=4',
-              '-kernel',
-              elf,
-            ],
-            s.timeoutMs,
-          ),
-        );
+        q.push(await firstSerialByteMs(QEMU_BINARY, qemuArgs(elf), s.timeoutMs));
       } catch (e) {
         qWhy = `qemu: ${errorLine(e)}`;
       }
