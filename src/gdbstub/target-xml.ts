@@ -35,6 +35,8 @@ function typesFor(feature: GdbReg['feature']): string[] {
     return [
       '<flags id="i386_eflags" size="4">',
       ...EFLAGS_FIELDS.map(([n, b]) => `<field name="${n}" start="${b}" end="${b}"/>`),
+      // IOPL is two bits wide (gdb shows it as IOPL=n, as with QEMU's description).
+      '<field name="IOPL" start="12" end="13"/>',
       '</flags>',
     ];
   }
