@@ -96,6 +96,7 @@ export class Cpu extends CpuMem {
     this.needW = user ? Need.WU : Need.WS;
     this.needX = user ? Need.XU : Need.XS;
     this.fetchVpn = Number.NaN;
+    this.fetchLa = Number.NaN;
   }
 
   /** Mask an instruction-pointer value to the current code size. */
@@ -188,14 +189,18 @@ export class Cpu extends CpuMem {
   /** The decoded instruction at linear `la`: from the cache when its bytes are unchanged, else decoded
    *  (and cached when it lies within one fast-RAM page). Raises #UD/#GP for undecodable bytes. */
   private fetchDecoded(la: number): Insn {
-    const vpn = Math.floor(la / 4096);
-    // Translate the first byte (fills fetchVpn/fetchOff for RAM pages; may raise #PF like the fetch would).
-    if (vpn !== this.fetchVpn) this.fetchByte(la);
+    // Translate the first byte when it is not on the current fetch page (fills fetchLa/fetchOff for RAM
+    // pages; may raise #PF like the fetch would).
+    let po = la - this.fetchLa;
+    if (!(po >= 0 && po < 4096)) {
+      this.fetchByte(la);
+      po = la - this.fetchLa;
+    }
     let insn: Insn;
     let off = -1;
-    if (vpn === this.fetchVpn) {
-      off = this.fetchOff + (la & 0xfff);
-      const hit = this.icache.lookup(this.ram, off, this.mode);
+    if (po >= 0 && po < 4096) {
+      off = this.fetchOff + po;
+      const hit = this.icache.lookup(this.ram, this.ramView, off, this.mode);
       if (hit !== undefined) {
         this.insn = hit;
         this.execFn = this.icache.fn;

@@ -12,8 +12,12 @@ const MAX_LEN = 15;
 
 export class InsnCache {
   private readonly insns: Insn[] = Array.from({ length: SIZE }, () => createInsn());
+  /** RAM offset * 4 + decode mode of the entry, or -1. */
   private readonly tag = new Float64Array(SIZE).fill(-1);
-  private readonly mode = new Int8Array(SIZE);
+  /** The entry's first (up to) four bytes as a little-endian word, and the mask of the bytes it covers. */
+  private readonly word = new Uint32Array(SIZE);
+  private readonly wordMask = new Uint32Array(SIZE);
+  /** Bytes 4..14 of the entry (slot * MAX_LEN + k). */
   private readonly bytes = new Uint8Array(SIZE * MAX_LEN);
   /** The handler for each entry (a specialised one from exec/fast.ts or the family's), set by commit(). */
   private readonly fns: ExecFn[];
@@ -26,13 +30,17 @@ export class InsnCache {
   }
 
   /** The cached Insn for the instruction at RAM offset `off` in `mode`, or undefined. */
-  lookup(ram: Uint8Array, off: number, mode: number): Insn | undefined {
+  lookup(ram: Uint8Array, view: DataView, off: number, mode: number): Insn | undefined {
     const slot = off & MASK;
-    if (this.tag[slot] !== off || this.mode[slot] !== mode) return undefined;
+    if (this.tag[slot] !== off * 4 + mode || off + 4 > ram.length) return undefined;
+    if ((view.getUint32(off, true) & this.wordMask[slot]!) >>> 0 !== this.word[slot]) return undefined;
     const insn = this.insns[slot]!;
-    const b = this.bytes;
-    const base = slot * MAX_LEN;
-    for (let k = 0; k < insn.len; k++) if (ram[off + k] !== b[base + k]) return undefined;
+    const len = insn.len;
+    if (len > 4) {
+      const b = this.bytes;
+      const base = slot * MAX_LEN;
+      for (let k = 4; k < len; k++) if (ram[off + k] !== b[base + k]) return undefined;
+    }
     this.fn = this.fns[slot]!;
     return insn;
   }
@@ -46,11 +54,16 @@ export class InsnCache {
 
   /** Records a successful decode of the instruction at `off` (its bytes must all be in RAM) and its handler. */
   commit(ram: Uint8Array, off: number, mode: number, fn: ExecFn): void {
+    if (off + 4 > ram.length) return;
     const slot = off & MASK;
     const insn = this.insns[slot]!;
+    const len = insn.len;
     this.fns[slot] = fn;
-    this.bytes.set(ram.subarray(off, off + insn.len), slot * MAX_LEN);
-    this.tag[slot] = off;
-    this.mode[slot] = mode;
+    const mask = len >= 4 ? 0xffffffff : 2 ** (8 * len) - 1;
+    const w = (ram[off]! | (ram[off + 1]! << 8) | (ram[off + 2]! << 16) | (ram[off + 3]! << 24)) >>> 0;
+    this.wordMask[slot] = mask;
+    this.word[slot] = (w & mask) >>> 0;
+    this.bytes.set(ram.subarray(off, off + len), slot * MAX_LEN);
+    this.tag[slot] = off * 4 + mode;
   }
 }

@@ -120,13 +120,17 @@ export class CpuMem extends CpuState {
   flushTlb(includeGlobal: boolean): void {
     for (let i = 0; i < TLB_SIZE; i++) if (includeGlobal || this.tlbGlobal[i] === 0) this.tlbVpn[i] = Number.NaN;
     this.fetchVpn = Number.NaN;
+    this.fetchLa = Number.NaN;
   }
 
   invlpg(la: number): void {
     const vpn = Math.floor(la / 4096);
     const i = vpn & TLB_MASK;
     if (this.tlbVpn[i] === vpn) this.tlbVpn[i] = Number.NaN;
-    if (this.fetchVpn === vpn) this.fetchVpn = Number.NaN;
+    if (this.fetchVpn === vpn) {
+      this.fetchVpn = Number.NaN;
+      this.fetchLa = Number.NaN;
+    }
   }
 
   // ---- segmentation -------------------------------------------------------------------------------------
@@ -436,6 +440,8 @@ export class CpuMem extends CpuState {
   // ---- instruction fetch ---------------------------------------------------------------------------------
 
   fetchVpn = Number.NaN;
+  /** Linear address of the fetch page (fetchVpn * 4096), NaN with it. */
+  fetchLa = Number.NaN;
   fetchOff = 0;
   /** Linear address of the current instruction's first byte. */
   fetchBase = 0;
@@ -449,6 +455,7 @@ export class CpuMem extends CpuState {
     const page = pa - (pa % 4096);
     if (page + 4096 <= this.ramSize) {
       this.fetchVpn = vpn;
+      this.fetchLa = vpn * 4096;
       this.fetchOff = page;
       return this.ram[pa]!;
     }
