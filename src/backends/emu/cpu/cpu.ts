@@ -25,6 +25,12 @@ export const RunResult = { ...PendingExit, Intr: 8, IrqWindowOpen: 9, InternalEr
 /** How many instructions run between two looks at the kick flag ("at least every few thousand"). */
 const KICK_INTERVAL = 4096;
 
+/** v mod 2^32 for a non-negative v (one subtraction below 2^33, the usual base + offset sum; `%` is slow). */
+export function wrap32(v: number): number {
+  if (v >= 0 && v < 8589934592) return v < 4294967296 ? v : v - 4294967296;
+  return v % 4294967296;
+}
+
 /** Contributory exceptions (SDM vol. 3 table 6-4): two of them in a row make #DF. */
 function contributory(v: number): boolean {
   return v === 0 || (v >= 10 && v <= 13);
@@ -162,7 +168,7 @@ export class Cpu extends CpuMem {
   step(): void {
     const rip = this.rip;
     this.startRip = rip;
-    const la = this.long64 ? rip : (this.segBase[Seg.CS]! + rip) % 4294967296;
+    const la = this.long64 ? rip : wrap32(this.segBase[Seg.CS]! + rip);
     this.fetchBase = la;
     // --- DEBUG hook: instruction breakpoints / host single-step (one boolean when nothing is armed) ---
     if (this.dbg.active) this.dbg.beforeInsn(la, this.resumed);

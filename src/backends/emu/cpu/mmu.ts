@@ -160,7 +160,10 @@ export class CpuMem extends CpuState {
       // "#GP(0) if the destination is located in a non-writable segment" (code or read-only data).
       if (seg !== Seg.SS || (attr & 0x18) !== 0x10) this.raise(vec, 0);
     }
-    return (this.segBase[seg]! + off) % TWO32;
+    const sum = this.segBase[seg]! + off;
+    // sum mod 2^32 (a subtraction for the usual non-negative sum below 2^33).
+    if (sum >= 0 && sum < 2 * TWO32) return sum < TWO32 ? sum : sum - TWO32;
+    return sum % TWO32;
   }
 
   // ---- translation ---------------------------------------------------------------------------------------

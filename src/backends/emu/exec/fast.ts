@@ -8,7 +8,7 @@ import type { ExecFn } from '../cpu/cpu.js';
 import { memLinear } from '../cpu/operands.js';
 import { type Insn, Opnd } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
-import { aluOut, binop, dec, inc, neg, not } from './alu.js';
+import { add, aluOut, and, binop, dec, inc, neg, not, or, sub, xor } from './alu.js';
 import { checkTarget } from './branch.js';
 
 /** The general register operand `kind` names, or -1 when it is not a general register. */
@@ -49,6 +49,8 @@ export function specialize(insn: Insn): ExecFn | undefined {
     const isImm = insn.o2 === Opnd.I;
     if (s < 0 && !isImm) return undefined;
     if (op === Op.MOV) return s >= 0 ? movRR(size, d, s) : movRI(size, d, insn.imm >>> 0, insn.immHi);
+    const direct = aluDirect(op, size, d, s, insn.imm >>> 0, insn.immHi);
+    if (direct !== undefined) return direct;
     return s >= 0 ? aluRR(op, size, d, s) : aluRI(op, size, d, insn.imm >>> 0, insn.immHi);
   }
   if (op === Op.INC || op === Op.DEC || op === Op.NEG || op === Op.NOT) {
@@ -198,4 +200,223 @@ function movMR(size: number, s: number): ExecFn {
   return (cpu, insn) => {
     cpu.write32(memLinear(cpu, insn, 4, true), cpu.regs[sl]!, cpu.needW);
   };
+}
+
+/** Per-op closures (one source site each, so V8 inlines the one ALU function and its flag helper). */
+function aluDirect(op: number, size: number, d: number, s: number, imm: number, immHi: number): ExecFn | undefined {
+  const dl = 2 * d;
+  const sl = 2 * s;
+  const wide = size === 8;
+  const reg = s >= 0;
+  switch (op) {
+    case Op.ADD:
+      if (wide)
+        return reg
+          ? (cpu) => {
+              const r = cpu.regs;
+              const nf = add(8, r[dl]!, r[dl + 1]!, r[sl]!, r[sl + 1]!, 0, cpu.rflags);
+              r[dl] = aluOut.lo;
+              r[dl + 1] = aluOut.hi;
+              cpu.rflags = nf;
+            }
+          : (cpu) => {
+              const r = cpu.regs;
+              const nf = add(8, r[dl]!, r[dl + 1]!, imm, immHi, 0, cpu.rflags);
+              r[dl] = aluOut.lo;
+              r[dl + 1] = aluOut.hi;
+              cpu.rflags = nf;
+            };
+      return reg
+        ? (cpu) => {
+            const r = cpu.regs;
+            const nf = add(4, r[dl]!, 0, r[sl]!, 0, 0, cpu.rflags);
+            r[dl] = aluOut.lo;
+            r[dl + 1] = 0;
+            cpu.rflags = nf;
+          }
+        : (cpu) => {
+            const r = cpu.regs;
+            const nf = add(4, r[dl]!, 0, imm, 0, 0, cpu.rflags);
+            r[dl] = aluOut.lo;
+            r[dl + 1] = 0;
+            cpu.rflags = nf;
+          };
+    case Op.SUB:
+      if (wide)
+        return reg
+          ? (cpu) => {
+              const r = cpu.regs;
+              const nf = sub(8, r[dl]!, r[dl + 1]!, r[sl]!, r[sl + 1]!, 0, cpu.rflags);
+              r[dl] = aluOut.lo;
+              r[dl + 1] = aluOut.hi;
+              cpu.rflags = nf;
+            }
+          : (cpu) => {
+              const r = cpu.regs;
+              const nf = sub(8, r[dl]!, r[dl + 1]!, imm, immHi, 0, cpu.rflags);
+              r[dl] = aluOut.lo;
+              r[dl + 1] = aluOut.hi;
+              cpu.rflags = nf;
+            };
+      return reg
+        ? (cpu) => {
+            const r = cpu.regs;
+            const nf = sub(4, r[dl]!, 0, r[sl]!, 0, 0, cpu.rflags);
+            r[dl] = aluOut.lo;
+            r[dl + 1] = 0;
+            cpu.rflags = nf;
+          }
+        : (cpu) => {
+            const r = cpu.regs;
+            const nf = sub(4, r[dl]!, 0, imm, 0, 0, cpu.rflags);
+            r[dl] = aluOut.lo;
+            r[dl + 1] = 0;
+            cpu.rflags = nf;
+          };
+    case Op.XOR:
+      if (wide)
+        return reg
+          ? (cpu) => {
+              const r = cpu.regs;
+              const nf = xor(8, r[dl]!, r[dl + 1]!, r[sl]!, r[sl + 1]!, cpu.rflags);
+              r[dl] = aluOut.lo;
+              r[dl + 1] = aluOut.hi;
+              cpu.rflags = nf;
+            }
+          : (cpu) => {
+              const r = cpu.regs;
+              const nf = xor(8, r[dl]!, r[dl + 1]!, imm, immHi, cpu.rflags);
+              r[dl] = aluOut.lo;
+              r[dl + 1] = aluOut.hi;
+              cpu.rflags = nf;
+            };
+      return reg
+        ? (cpu) => {
+            const r = cpu.regs;
+            const nf = xor(4, r[dl]!, 0, r[sl]!, 0, cpu.rflags);
+            r[dl] = aluOut.lo;
+            r[dl + 1] = 0;
+            cpu.rflags = nf;
+          }
+        : (cpu) => {
+            const r = cpu.regs;
+            const nf = xor(4, r[dl]!, 0, imm, 0, cpu.rflags);
+            r[dl] = aluOut.lo;
+            r[dl + 1] = 0;
+            cpu.rflags = nf;
+          };
+    case Op.AND:
+      if (wide)
+        return reg
+          ? (cpu) => {
+              const r = cpu.regs;
+              const nf = and(8, r[dl]!, r[dl + 1]!, r[sl]!, r[sl + 1]!, cpu.rflags);
+              r[dl] = aluOut.lo;
+              r[dl + 1] = aluOut.hi;
+              cpu.rflags = nf;
+            }
+          : (cpu) => {
+              const r = cpu.regs;
+              const nf = and(8, r[dl]!, r[dl + 1]!, imm, immHi, cpu.rflags);
+              r[dl] = aluOut.lo;
+              r[dl + 1] = aluOut.hi;
+              cpu.rflags = nf;
+            };
+      return reg
+        ? (cpu) => {
+            const r = cpu.regs;
+            const nf = and(4, r[dl]!, 0, r[sl]!, 0, cpu.rflags);
+            r[dl] = aluOut.lo;
+            r[dl + 1] = 0;
+            cpu.rflags = nf;
+          }
+        : (cpu) => {
+            const r = cpu.regs;
+            const nf = and(4, r[dl]!, 0, imm, 0, cpu.rflags);
+            r[dl] = aluOut.lo;
+            r[dl + 1] = 0;
+            cpu.rflags = nf;
+          };
+    case Op.OR:
+      if (wide)
+        return reg
+          ? (cpu) => {
+              const r = cpu.regs;
+              const nf = or(8, r[dl]!, r[dl + 1]!, r[sl]!, r[sl + 1]!, cpu.rflags);
+              r[dl] = aluOut.lo;
+              r[dl + 1] = aluOut.hi;
+              cpu.rflags = nf;
+            }
+          : (cpu) => {
+              const r = cpu.regs;
+              const nf = or(8, r[dl]!, r[dl + 1]!, imm, immHi, cpu.rflags);
+              r[dl] = aluOut.lo;
+              r[dl + 1] = aluOut.hi;
+              cpu.rflags = nf;
+            };
+      return reg
+        ? (cpu) => {
+            const r = cpu.regs;
+            const nf = or(4, r[dl]!, 0, r[sl]!, 0, cpu.rflags);
+            r[dl] = aluOut.lo;
+            r[dl + 1] = 0;
+            cpu.rflags = nf;
+          }
+        : (cpu) => {
+            const r = cpu.regs;
+            const nf = or(4, r[dl]!, 0, imm, 0, cpu.rflags);
+            r[dl] = aluOut.lo;
+            r[dl + 1] = 0;
+            cpu.rflags = nf;
+          };
+    case Op.CMP:
+      if (wide)
+        return reg
+          ? (cpu) => {
+              const r = cpu.regs;
+              const nf = sub(8, r[dl]!, r[dl + 1]!, r[sl]!, r[sl + 1]!, 0, cpu.rflags);
+              cpu.rflags = nf;
+            }
+          : (cpu) => {
+              const r = cpu.regs;
+              const nf = sub(8, r[dl]!, r[dl + 1]!, imm, immHi, 0, cpu.rflags);
+              cpu.rflags = nf;
+            };
+      return reg
+        ? (cpu) => {
+            const r = cpu.regs;
+            const nf = sub(4, r[dl]!, 0, r[sl]!, 0, 0, cpu.rflags);
+            cpu.rflags = nf;
+          }
+        : (cpu) => {
+            const r = cpu.regs;
+            const nf = sub(4, r[dl]!, 0, imm, 0, 0, cpu.rflags);
+            cpu.rflags = nf;
+          };
+    case Op.TEST:
+      if (wide)
+        return reg
+          ? (cpu) => {
+              const r = cpu.regs;
+              const nf = and(8, r[dl]!, r[dl + 1]!, r[sl]!, r[sl + 1]!, cpu.rflags);
+              cpu.rflags = nf;
+            }
+          : (cpu) => {
+              const r = cpu.regs;
+              const nf = and(8, r[dl]!, r[dl + 1]!, imm, immHi, cpu.rflags);
+              cpu.rflags = nf;
+            };
+      return reg
+        ? (cpu) => {
+            const r = cpu.regs;
+            const nf = and(4, r[dl]!, 0, r[sl]!, 0, cpu.rflags);
+            cpu.rflags = nf;
+          }
+        : (cpu) => {
+            const r = cpu.regs;
+            const nf = and(4, r[dl]!, 0, imm, 0, cpu.rflags);
+            cpu.rflags = nf;
+          };
+  }
+  return undefined;
 }
