@@ -173,7 +173,15 @@ export class Cpu extends CpuMem {
     // --- DEBUG hook: instruction breakpoints / host single-step (one boolean when nothing is armed) ---
     if (this.dbg.active) this.dbg.beforeInsn(la, this.resumed);
     this.resumed = false;
-    const insn = this.fetchDecoded(la);
+    // The cache hit inline; fetchDecoded() handles page changes, misses and decoding.
+    const po = la - this.fetchLa;
+    let insn =
+      po >= 0 && po < 4096 ? this.icache.lookup(this.ram, this.ramView, this.fetchOff + po, this.mode) : undefined;
+    if (insn === undefined) insn = this.fetchDecoded(la);
+    else {
+      this.insn = insn;
+      this.execFn = this.icache.fn;
+    }
     const tf = (this.rflags & RFLAGS.TF) !== 0;
     this.shadow = 0;
     const next = rip + insn.len;
