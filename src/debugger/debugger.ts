@@ -62,6 +62,8 @@ export interface DebuggerOptions {
 }
 
 const DEFAULT_SLICE_MS = 10;
+/** ICEBP / INT1. */
+const ICEBP = 0xf1;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Guest memory errors reach front ends as DebugTargetError('unmapped') (gdb: E0e). */
@@ -403,12 +405,33 @@ export class Debugger implements DebugTarget {
       return stop({ kind: type === BreakType.Write ? 'watch' : 'awatch', addr });
     }
     if (stepping && (dr6 & DR6_BS) !== 0n) return stop({ kind: 'step' });
-    // The guest's own #DB (its TF, its own DR7 breakpoints): deliver it with the guest's DR6 updated.
+    // The guest's own #DB (its TF, its own DR7 breakpoints, ICEBP): deliver it with the guest's DR6 updated.
     const vcpu = this.vcpu(i);
+    this.skipIcebp(vcpu, pc, dr6);
     const dregs = vcpu.getDebugRegs();
     vcpu.setDebugRegs({ ...dregs, dr6: dregs.dr6 | (dr6 & DR6_VOLATILE) });
     this.applyDebug(i, stepping, GuestDbg.InjectDb);
     return 'continue';
+  }
+
+  /**
+   * ICEBP (INT1, 0xF1) raises a trap-like #DB, but an exit for it happens on the ICEBP itself (it is an
+   * instruction intercept). KVM skips the instruction when it delivers such a #DB to the guest; userspace must do
+   * the same when it re-injects one, or the guest's handler returns to the ICEBP forever.
+   */
+  private skipIcebp(vcpu: Vcpu, pc: bigint, dr6: bigint): void {
+    if ((dr6 & (DR6_BS | 0xfn)) !== 0n) return;
+    let byte: number | undefined;
+    try {
+      byte = this.memory.read(vcpu, pc, 1)[0];
+    } catch (e) {
+      if (e instanceof UnmappedAddressError) return;
+      throw e;
+    }
+    if (byte !== ICEBP) return;
+    const regs = vcpu.getRegs();
+    if (BigInt.asUintN(64, vcpu.getSregs().cs.base + regs.rip) !== pc) return;
+    vcpu.setRegs({ ...regs, rip: regs.rip + 1n });
   }
 
   // ---- attach / detach ---------------------------------------------------------------------------------------

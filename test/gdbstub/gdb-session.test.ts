@@ -96,3 +96,25 @@ test('re-attach to a running guest; a dropped connection leaves it paused withou
     stub.kill();
   }
 });
+
+for (const mode of [[], ['--kvm-style-breakpoints']]) {
+  const label = mode.length ? 'kvm-style' : 'soft';
+  test(`a guest that debugs itself (strict debug_unit: TF, DRs, ICEBP, int3) passes under gdb (${label} breakpoints)`, async (t) => {
+    if (!gdbPresent()) return t.skip('gdb is not installed (apt-get install gdb)');
+    const stub = await startStub('debug_unit', ['--wait-gdb', '--cmdline', 'strict', ...mode]);
+    try {
+      // A breakpoint on the exit path. With kvm-style breakpoints it is an int3 under USE_SW_BP, so every int3
+      // the guest executes for itself exits to the debugger and must be re-injected; the guest's own DR0-7 stay
+      // in effect (a gdb hbreak would take the debug registers from it, as on KVM).
+      const r = await gdb('debug_unit', stub.port, [
+        'break exit_guest',
+        'continue',
+        'printf "STOP exit=%x\\n", $rdi',
+        'kill',
+      ]);
+      assert.match(r.stdout, /STOP exit=30\b/, `debug_unit reported failures under gdb:\n${r.stdout}\n${r.stderr}`);
+    } finally {
+      stub.kill();
+    }
+  });
+}
