@@ -22,6 +22,16 @@ const PAUSE_SANITY_MS = 1000;
 const SPIN = [0xeb, 0xfe];
 const SPIN_ADDRS = [0x1000, 0x1010];
 
+/** A machine whose vCPUs (one per address) each spin on `jmp .` at their address, in 32-bit PVH state. */
+async function spinningMachine(addrs: readonly number[]) {
+  const vm = hv!.createVm();
+  const ram = vm.addMemory({ guestPhysAddr: 0n, size: MIB });
+  writeBootGdt(ram);
+  for (const a of addrs) ram.set(SPIN, a);
+  const m = await Machine.create({ vm, vcpus: addrs.map((a) => pvhEntryState(a, 0)), serial: () => {} });
+  return { vm, m };
+}
+
 describe('Machine on emu', { skip }, () => {
   it('runs hello.elf in a vCPU thread: same serial output and status as QEMU', async () => {
     const vm = hv!.createVm();
@@ -39,11 +49,7 @@ describe('Machine on emu', { skip }, () => {
   });
 
   it('pauses two spinning vCPUs within 50 ms, reads their registers, resumes, pauses again, times out', async () => {
-    const vm = hv!.createVm();
-    const ram = vm.addMemory({ guestPhysAddr: 0n, size: MIB });
-    writeBootGdt(ram);
-    for (const a of SPIN_ADDRS) ram.set(SPIN, a);
-    const m = await Machine.create({ vm, vcpus: SPIN_ADDRS.map((a) => pvhEntryState(a, 0)), serial: () => {} });
+    const { vm, m } = await spinningMachine(SPIN_ADDRS);
     try {
       const times: number[] = [];
       for (let round = 0; round < PAUSE_ROUNDS; round++) {
@@ -68,11 +74,7 @@ describe('Machine on emu', { skip }, () => {
   });
 
   it('refuses remote calls while running', async () => {
-    const vm = hv!.createVm();
-    const ram = vm.addMemory({ guestPhysAddr: 0n, size: MIB });
-    writeBootGdt(ram);
-    ram.set(SPIN, SPIN_ADDRS[0]!);
-    const m = await Machine.create({ vm, vcpus: [pvhEntryState(SPIN_ADDRS[0]!, 0)], serial: () => {} });
+    const { vm, m } = await spinningMachine(SPIN_ADDRS.slice(0, 1));
     try {
       m.resume();
       await assert.rejects(m.call(0, 'getRegs'), /is running; pause\(\) the machine/);
@@ -84,11 +86,7 @@ describe('Machine on emu', { skip }, () => {
   });
 
   it('a debug exit on one vCPU is an event, and the other vCPU is stopped too (all-stop)', async () => {
-    const vm = hv!.createVm();
-    const ram = vm.addMemory({ guestPhysAddr: 0n, size: MIB });
-    writeBootGdt(ram);
-    for (const a of SPIN_ADDRS) ram.set(SPIN, a);
-    const m = await Machine.create({ vm, vcpus: SPIN_ADDRS.map((a) => pvhEntryState(a, 0)), serial: () => {} });
+    const { vm, m } = await spinningMachine(SPIN_ADDRS);
     try {
       const bp = BigInt(SPIN_ADDRS[0]!);
       // USE_HW_BP, DR0 = the spin loop, DR7 = 0x400 | G0: exec breakpoints are faults, pc = the address.
