@@ -444,11 +444,11 @@ export class Debugger implements DebugTarget {
   }
 
   /** Stops a detached, free-running guest (a debugger attaches again); resolves with the stop. */
-  async attach(): Promise<StopEvent> {
-    if (!this.freeRun) return this.end ?? { kind: 'stopped', vcpu: 0, reason: { kind: 'interrupt' } };
+  attach(): Promise<StopEvent> {
     return this.stopFreeRun();
   }
 
+  /** Interrupts the free run if there is one; resolves with where the guest now stands. */
   private async stopFreeRun(): Promise<StopEvent> {
     const run = this.freeRun;
     if (!run) return this.end ?? { kind: 'stopped', vcpu: 0, reason: { kind: 'interrupt' } };
