@@ -1,22 +1,15 @@
-// The multi-threaded machine: one worker thread per vCPU, all-stop pause/resume, remote vCPU calls.
+// The machine: its vCPUs, all-stop pause/resume, calls into stopped vCPUs. A single vCPU runs on the main
+// thread (inline-vcpu.ts); with several, each runs in its own worker thread (worker-vcpu.ts).
 // Stops are all-stop: when one vCPU stops for a debug exit, the others are paused too.
-import { Worker } from 'node:worker_threads';
-import type { DebugExitArch, Exit, Vcpu, VcpuKicker, Vm } from '../abi/index.js';
+import type { DebugExitArch, Exit, Vcpu, Vm } from '../abi/index.js';
 import { ExitReason } from '../abi/index.js';
-import { kick } from '../index.js';
 import type { ByteSink } from './devices/uart16550.js';
-import { createUartState } from './devices/uart16550.js';
 import type { GuestEnd } from './guest-end.js';
+import { InlineVcpu } from './inline-vcpu.js';
 import type { EntryState } from './pvh-entry.js';
-import {
-  Control,
-  type FromWorker,
-  type RemoteMethod,
-  type ToWorker,
-  type VcpuRunStats,
-  type VcpuWorkerData,
-  type WorkerStop,
-} from './worker-protocol.js';
+import type { HostEvents, StopRequest, VcpuHost } from './vcpu-host.js';
+import { Control, type RemoteMethod, type VcpuRunStats, type WorkerStop } from './worker-protocol.js';
+import { WorkerVcpu } from './worker-vcpu.js';
 
 export interface MachineOptions {
   vm: Vm;
@@ -32,65 +25,35 @@ export type MachineEvent =
 
 type VcpuState = 'stopped' | 'running' | 'ended';
 
-interface VcpuThread {
-  worker: Worker;
-  kicker: VcpuKicker;
-  control: Int32Array;
+interface MachineVcpu {
+  host: VcpuHost;
   state: VcpuState;
   /** Resolvers waiting for this vCPU's next stop. */
   waiters: ((stop: WorkerStop) => void)[];
 }
 
-interface PendingCall {
-  resolve: (v: unknown) => void;
-  reject: (e: Error) => void;
-}
-
 export class Machine {
   private readonly events: MachineEvent[] = [];
   private eventWaiter: ((e: MachineEvent) => void) | undefined;
-  private readonly calls = new Map<number, PendingCall>();
-  private nextCallId = 1;
   private endEvent: MachineEvent | undefined;
   private closing = false;
+  private readonly threads: MachineVcpu[] = [];
 
-  private constructor(
-    private readonly threads: VcpuThread[],
-    private readonly serial: ByteSink,
-  ) {}
+  private constructor() {}
 
-  /** Spawns the vCPU threads; every vCPU is created, set up and stopped when this resolves. Call resume() to run. */
+  /** Creates the vCPUs (and their threads); every vCPU is set up and stopped when this resolves. Call resume() to run. */
   static async create(opts: MachineOptions): Promise<Machine> {
-    const handle = opts.vm.handle();
-    const uartState = createUartState();
-    const started = opts.vcpus.map((initial, id) => {
-      const control = new SharedArrayBuffer(4);
-      const data: VcpuWorkerData = { handle, id, initial, control, uartState };
-      const worker = new Worker(new URL('./vcpu-worker.js', import.meta.url), { workerData: data });
-      // Listen for 'ready' at once: a Worker drops messages that arrive while nobody listens.
-      return { worker, control: new Int32Array(control), ready: readyOf(worker, id) };
+    const machine = new Machine();
+    const events = (id: number): HostEvents => ({
+      stopped: (stop) => machine.onStop(id, stop),
+      lost: (message) => machine.onThreadLost(id, message),
     });
-    const threads: VcpuThread[] = [];
-    const machine = new Machine(threads, opts.serial);
-    try {
-      const kickers = await Promise.all(started.map((s) => s.ready));
-      for (const [id, s] of started.entries()) {
-        const t: VcpuThread = {
-          worker: s.worker,
-          control: s.control,
-          kicker: kickers[id]!,
-          state: 'stopped',
-          waiters: [],
-        };
-        threads.push(t);
-        s.worker.on('message', (m: FromWorker) => machine.onMessage(id, m));
-        s.worker.on('error', (err) => machine.onThreadLost(id, err.message));
-        s.worker.on('exit', (code) => machine.onThreadLost(id, `the vCPU ${id} thread exited with code ${code}`));
-      }
-    } catch (err) {
-      await Promise.all(started.map((s) => s.worker.terminate()));
-      throw err;
-    }
+    const [only, ...more] = opts.vcpus;
+    const hosts: VcpuHost[] =
+      only !== undefined && more.length === 0
+        ? [new InlineVcpu(opts.vm, 0, only, opts.serial, events(0))]
+        : await WorkerVcpu.spawnAll(opts.vm, opts.vcpus, opts.serial, events);
+    for (const host of hosts) machine.threads.push({ host, state: 'stopped', waiters: [] });
     return machine;
   }
 
@@ -108,9 +71,8 @@ export class Machine {
     if (this.endEvent) throw new Error('the guest has ended; it cannot be resumed');
     for (const t of this.threads) {
       if (t.state !== 'stopped') continue;
-      Atomics.store(t.control, 0, Control.Run);
       t.state = 'running';
-      t.worker.postMessage({ type: 'resume' });
+      t.host.resume();
     }
   }
 
@@ -160,28 +122,24 @@ export class Machine {
     method: M,
     ...args: Parameters<Vcpu[M]>
   ): Promise<ReturnType<Vcpu[M]>> {
-    return this.request(vcpu, method, (callId) => ({ type: 'call', callId, method, args }));
-  }
-
-  /** Sends a request to a stopped vCPU's thread; its 'result' (or 'error') settles the promise. */
-  private request<T>(vcpu: number, what: string, message: (callId: number) => ToWorker): Promise<T> {
-    const t = this.thread(vcpu);
-    if (t.state === 'running') throw new Error(`vCPU ${vcpu} is running; pause() the machine before calling ${what}`);
-    const callId = this.nextCallId++;
-    return new Promise((resolve, reject) => {
-      this.calls.set(callId, { resolve: resolve as (v: unknown) => void, reject });
-      t.worker.postMessage(message(callId));
-    });
+    return (await this.stopped(vcpu, method).call(method, args)) as ReturnType<Vcpu[M]>;
   }
 
   /** `run --stats`: exit counts and backend counters of a stopped vCPU. */
   stats(vcpu: number): Promise<VcpuRunStats> {
-    return this.request(vcpu, 'stats', (callId) => ({ type: 'stats', callId }));
+    return this.stopped(vcpu, 'stats').stats();
+  }
+
+  /** The host of a vCPU that is not running (calls would race its run loop). */
+  private stopped(vcpu: number, what: string): VcpuHost {
+    const t = this.thread(vcpu);
+    if (t.state === 'running') throw new Error(`vCPU ${vcpu} is running; pause() the machine before calling ${what}`);
+    return t.host;
   }
 
   async close(): Promise<void> {
     this.closing = true;
-    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+    await Promise.all(this.threads.map((t) => t.host.close()));
   }
 
   /** A vCPU thread died (an uncaught error, or it exited) outside close(): the guest cannot go on. */
@@ -190,44 +148,21 @@ export class Machine {
     this.onStop(id, { type: 'end', end: { kind: 'backend-error', message } });
   }
 
-  private thread(id: number): VcpuThread {
+  private thread(id: number): MachineVcpu {
     const t = this.threads[id];
     if (!t) throw new RangeError(`no vCPU ${id}; this machine has ${this.threads.length}`);
     return t;
   }
 
-  private async stopAll(how: (typeof Control)[keyof typeof Control]): Promise<void> {
+  private async stopAll(how: StopRequest): Promise<void> {
     const waits = this.threads
       .filter((t) => t.state === 'running')
       .map((t) => {
         const stopped = new Promise<WorkerStop>((r) => t.waiters.push(r));
-        Atomics.store(t.control, 0, how);
-        kick(t.kicker);
+        t.host.stop(how);
         return stopped;
       });
     await Promise.all(waits);
-  }
-
-  private onMessage(id: number, m: FromWorker): void {
-    switch (m.type) {
-      case 'serial':
-        this.serial(m.bytes);
-        return;
-      case 'stopped':
-        this.onStop(id, m.stop);
-        return;
-      case 'result':
-      case 'error': {
-        const pending = this.calls.get(m.callId);
-        if (!pending) return;
-        this.calls.delete(m.callId);
-        if (m.type === 'result') pending.resolve(m.value);
-        else pending.reject(new Error(m.message));
-        return;
-      }
-      case 'ready':
-        return;
-    }
   }
 
   private onStop(id: number, stop: WorkerStop): void {
@@ -264,28 +199,4 @@ export class MachineTimeoutError extends Error {
 function debugOf(exit: Exit): DebugExitArch {
   if (exit.reason !== ExitReason.Debug) throw new Error(`expected a debug exit, got exit reason ${exit.reason}`);
   return exit.debug;
-}
-
-function readyOf(worker: Worker, id: number): Promise<VcpuKicker> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: FromWorker): void => {
-      if (m.type !== 'ready') return;
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-      worker.off('message', onMessage);
-      resolve(m.kicker);
-    };
-    const onError = (err: Error): void => {
-      worker.off('message', onMessage);
-      worker.off('exit', onExit);
-      reject(new Error(`vCPU ${id} could not start: ${err.message}`));
-    };
-    const onExit = (code: number): void => {
-      worker.off('message', onMessage);
-      reject(new Error(`vCPU ${id} could not start: its thread exited with code ${code}`));
-    };
-    worker.on('message', onMessage);
-    worker.once('error', onError);
-    worker.once('exit', onExit);
-  });
 }
