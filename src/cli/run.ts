@@ -1,11 +1,11 @@
-// `guestdbg run`: boots a PVH ELF on the multi-threaded machine and runs it to its end.
+// `guestdbg run`: boots a PVH ELF on the machine and runs it to its end.
 
 import type { BackendName } from '../abi/index.js';
-import { openHypervisor } from '../index.js';
 import { bootPvh } from '../machine/boot.js';
 import { openSerialOutput, type SerialTarget } from '../machine/devices/serial-sink.js';
 import { describeEnd } from '../machine/guest-end.js';
 import { Machine } from '../machine/machine.js';
+import { openBackend } from '../open.js';
 import { exitCodeOf } from './exit-codes.js';
 import { formatStats } from './stats.js';
 
@@ -24,7 +24,7 @@ export interface RunCommand {
 
 /** Returns the process exit status. */
 export async function runCommand(cmd: RunCommand): Promise<number> {
-  const hv = openHypervisor({ backend: cmd.backend });
+  const hv = await openBackend({ backend: cmd.backend });
   const vm = hv.createVm();
   const serial = openSerialOutput(cmd.serial);
   try {

@@ -9,7 +9,6 @@ import { InlineVcpu } from './inline-vcpu.js';
 import type { EntryState } from './pvh-entry.js';
 import type { HostEvents, StopRequest, VcpuHost } from './vcpu-host.js';
 import { Control, type RemoteMethod, type VcpuRunStats, type WorkerStop } from './worker-protocol.js';
-import { WorkerVcpu } from './worker-vcpu.js';
 
 export interface MachineOptions {
   vm: Vm;
@@ -49,10 +48,13 @@ export class Machine {
       lost: (message) => machine.onThreadLost(id, message),
     });
     const [only, ...more] = opts.vcpus;
-    const hosts: VcpuHost[] =
-      only !== undefined && more.length === 0
-        ? [new InlineVcpu(opts.vm, 0, only, opts.serial, events(0))]
-        : await WorkerVcpu.spawnAll(opts.vm, opts.vcpus, opts.serial, events);
+    let hosts: VcpuHost[];
+    if (only !== undefined && more.length === 0) hosts = [new InlineVcpu(opts.vm, 0, only, opts.serial, events(0))];
+    else {
+      // Loaded only here: a single-vCPU run never pays for the worker machinery.
+      const { WorkerVcpu } = await import('./worker-vcpu.js');
+      hosts = await WorkerVcpu.spawnAll(opts.vm, opts.vcpus, opts.serial, events);
+    }
     for (const host of hosts) machine.threads.push({ host, state: 'stopped', waiters: [] });
     return machine;
   }

@@ -1,7 +1,7 @@
 // The watchdog's thread: waits for an armed deadline and kicks the vCPU if the deadline passes first.
 // A synchronous run() blocks its own thread's timers, so the kick must come from another thread.
 import { parentPort } from 'node:worker_threads';
-import { kick } from '../index.js';
+import { kick } from '../kick.js';
 import { type ArmMessage, WatchdogWord } from './watchdog.js';
 
 if (!parentPort) throw new Error('watchdog-worker.js must run as a worker thread');

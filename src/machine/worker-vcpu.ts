@@ -2,7 +2,7 @@
 // and the machine reaches it by messages.
 import { Worker } from 'node:worker_threads';
 import type { VcpuKicker, Vm } from '../abi/index.js';
-import { kick } from '../index.js';
+import { kick } from '../kick.js';
 import { type ByteSink, createUartState } from './devices/uart16550.js';
 import type { EntryState } from './pvh-entry.js';
 import type { HostEvents, StopRequest, VcpuHost } from './vcpu-host.js';

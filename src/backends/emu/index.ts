@@ -1,10 +1,11 @@
 // The emu backend's entry points (used by src/index.ts): open it, attach to a VM from a worker, kick a vCPU.
-import type { Hypervisor, VcpuKicker, Vm, VmHandle } from '../../abi/index.js';
+import type { Hypervisor, Vm, VmHandle } from '../../abi/index.js';
 import { HypervisorUnavailableError } from '../../abi/index.js';
 import { EmuHypervisor } from './hypervisor.js';
 import { EmuVm } from './vm.js';
 
 export { EmuHypervisor } from './hypervisor.js';
+export { kickEmu } from './kick.js';
 export { EmuVcpu } from './vcpu.js';
 export { EmuVm } from './vm.js';
 
@@ -23,10 +24,4 @@ export function attachEmuVm(handle: VmHandle): Vm {
     vm.attach(r.slot, Number(r.guestPhysAddr), r.shared);
   }
   return vm;
-}
-
-/** Makes the vCPU's current or next run() return ExitReason.Intr (safe from any thread). */
-export function kickEmu(kicker: VcpuKicker): void {
-  if (kicker.flag === undefined) throw new HypervisorUnavailableError('emu kicker without a flag: use vcpu.kicker()');
-  Atomics.store(new Int32Array(kicker.flag), 0, 1);
 }
