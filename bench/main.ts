@@ -14,17 +14,26 @@ import { ctrlCLatencyMs, gdbPresent, gdbStepRate, type StubKind } from './gdb-st
 import { type Backend, closeBackend, openBackend, singleStepRate, timedRun } from './guest-run.js';
 import { alternate, type Calibrated, type Contender, calibrate, medianOf, medianRatio } from './measure.js';
 import { firstSerialByteMs, qemuPresent, qemuTimedRun } from './qemu.js';
+import { peakRss, vmHwmAvailable } from './rss.js';
 import { BenchError, errorLine, median, Progress } from './stats.js';
 import {
   type BenchReport,
   type Figure,
   type GdbStepReport,
   ok,
+  type PeakRssReport,
   renderTable,
   type StepReport,
   type WorkloadReport,
 } from './table.js';
-import { loadWorkload, WORKLOAD_NAMES, type Workload } from './workloads.js';
+import {
+  BENCH_EXIT_STATUS,
+  cmdlineFor,
+  loadWorkload,
+  parseResult,
+  WORKLOAD_NAMES,
+  type Workload,
+} from './workloads.js';
 
 interface Options {
   quick: boolean;
@@ -291,6 +300,74 @@ async function benchStartup(s: Settings, qemu: boolean, progress: Progress): Pro
   return out;
 }
 
+/** Guest RAM of the peak-RSS runs (issue 6: "a 256 MiB guest costs no more than ~300 MiB RSS"). */
+const RSS_GUEST_MIB = 256;
+
+/**
+ * Peak RSS of `guestdbg run --memory 256M` (emu) and of QEMU's reference command line with `-m 256M`, each
+ * running a workload with the n it was calibrated to (so it runs 0.15-2 s, well past its first iteration,
+ * which touches everything later ones touch), alternating; the median of the repetitions.
+ */
+async function benchPeakRss(
+  workloads: readonly WorkloadReport[],
+  s: Settings,
+  qemu: boolean,
+  progress: Progress,
+): Promise<PeakRssReport> {
+  const cli = join(repoRoot(), 'dist/src/cli/main.js');
+  const memory = `${RSS_GUEST_MIB}M`;
+  const noVmHwm = vmHwmAvailable() ? '' : 'n/a: no VmHWM in /proc/<pid>/status';
+  const out: PeakRssReport = { guestMiB: RSS_GUEST_MIB, rows: [] };
+  for (const report of workloads) {
+    const w = loadWorkload(report.name);
+    const kinds = {
+      guestdbg: {
+        n: report.n.emu,
+        why: noVmHwm || (report.n.emu === undefined ? 'emu not calibrated' : ''),
+        command: (n: number): [string, string[]] => [
+          process.execPath,
+          [cli, 'run', '--backend', 'emu', '--memory', memory, '--serial', 'stdio', '--cmdline', cmdlineFor(n), w.elf],
+        ],
+        bytes: [] as number[],
+      },
+      qemu: {
+        n: report.n.qemu,
+        why: noVmHwm || (!qemu ? 'skipped: no QEMU' : report.n.qemu === undefined ? 'QEMU not calibrated' : ''),
+        command: (n: number): [string, string[]] => [
+          QEMU_BINARY,
+          [...qemuArgs(w.elf, ['-m', memory]), '-append', cmdlineFor(n)],
+        ],
+        bytes: [] as number[],
+      },
+    };
+    for (let rep = 0; rep < s.reps; rep++) {
+      for (const [label, k] of Object.entries(kinds)) {
+        if (k.why || k.n === undefined) continue;
+        progress.update(`peak RSS, ${report.name}: ${label} rep ${rep + 1}/${s.reps}`);
+        try {
+          const [command, args] = k.command(k.n);
+          const { bytes, run } = await peakRss(command, args, s.timeoutMs);
+          if (run.status !== BENCH_EXIT_STATUS || parseResult(run.stdout, w.name, k.n) === undefined)
+            throw new BenchError(`n=${k.n}: status ${run.status}, output '${run.stdout.split('\n')[0]?.slice(0, 60)}'`);
+          k.bytes.push(bytes);
+        } catch (e) {
+          k.why = `${label} peak RSS: ${errorLine(e)}`;
+          progress.note(`${report.name}: ${k.why}`);
+        }
+      }
+    }
+    const { guestdbg: g, qemu: q } = kinds;
+    out.rows.push({
+      workload: report.name,
+      n: { guestdbg: g.n, qemu: q.n },
+      guestdbgBytes: g.why ? fail(g.why) : ok(median(g.bytes)),
+      qemuBytes: q.why ? fail(q.why) : ok(median(q.bytes)),
+      ratio: g.why || q.why ? fail('-') : ok(medianRatio(g.bytes, q.bytes)),
+    });
+  }
+  return out;
+}
+
 /** Ctrl-C latency through each stub (a raw RSP client: gdb itself is not needed). */
 async function benchCtrlC(s: Settings, qemu: boolean, progress: Progress, out: GdbStepReport): Promise<void> {
   const ms: Record<StubKind, number[]> = { guestdbg: [], qemu: [] };
@@ -403,6 +480,7 @@ async function main(): Promise<void> {
   ];
   const startup = await benchStartup(s, qemu, progress);
   const gdbStepi = await benchGdbStepi(s, qemu, progress);
+  const peakRssReport = await benchPeakRss(workloads, s, qemu, progress);
   progress.done();
   if (emu) await closeBackend(emu);
   if (kvm) await closeBackend(kvm);
@@ -417,6 +495,7 @@ async function main(): Promise<void> {
     singleStep,
     startup,
     gdbStepi,
+    peakRss: peakRssReport,
     notes,
   };
   process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : renderTable(report));

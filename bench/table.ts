@@ -46,6 +46,22 @@ export interface GdbStepReport {
   qemuCtrlCMs: Figure;
 }
 
+export interface PeakRssRow {
+  workload: string;
+  /** The iterations each ran: its calibrated n from the speed runs. */
+  n: { guestdbg?: number; qemu?: number };
+  guestdbgBytes: Figure;
+  qemuBytes: Figure;
+  /** guestdbgBytes / qemuBytes. */
+  ratio: Figure;
+}
+
+/** Peak RSS (VmHWM) of whole processes with guestMiB of guest RAM: `guestdbg run` on emu, QEMU TCG. */
+export interface PeakRssReport {
+  guestMiB: number;
+  rows: PeakRssRow[];
+}
+
 export interface BenchReport {
   date: string;
   machine: string;
@@ -57,6 +73,7 @@ export interface BenchReport {
   singleStep: StepReport[];
   startup: StartupReport;
   gdbStepi: GdbStepReport;
+  peakRss: PeakRssReport;
   notes: string[];
 }
 
@@ -160,6 +177,19 @@ export function renderTable(r: BenchReport): string {
           '-',
         ],
       ],
+    ),
+  );
+  const mib = (f: Figure): string => fmt('reason' in f ? f : { value: f.value / 2 ** 20 }, 1);
+  out.push('');
+  out.push(
+    grid(
+      [`peak RSS, ${r.peakRss.guestMiB} MiB guest, MiB`, 'guestdbg run (emu)', 'QEMU TCG', 'guestdbg/QEMU'],
+      r.peakRss.rows.map((row) => [
+        row.workload,
+        cell(row.guestdbgBytes, mib, notes),
+        cell(row.qemuBytes, mib, notes),
+        cell(row.ratio, (f) => fmt(f, 2, 'x'), notes),
+      ]),
     ),
   );
   const counted = r.workloads.flatMap((w) =>
