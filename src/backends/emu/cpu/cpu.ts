@@ -9,6 +9,8 @@ import { decode } from '../decode/decoder.js';
 import { createInsn, DecodeMode, type Insn } from '../decode/insn.js';
 import { OP_COUNT } from '../decode/ops.js';
 import { specialize } from '../exec/fast.js';
+import { BlockCache } from '../jit/cache.js';
+import { compileBlock } from '../jit/compile.js';
 import type { PhysMemory } from '../memory.js';
 import { EXIT, FAULT } from '../signals.js';
 import { InsnCache } from './icache.js';
@@ -24,6 +26,17 @@ export const RunResult = { ...PendingExit, Intr: 8, IrqWindowOpen: 9, InternalEr
 
 /** How many instructions run between two looks at the kick flag ("at least every few thousand"). */
 const KICK_INTERVAL = 4096;
+
+/** Interpreted visits of an address before a block is compiled there (jit/compile.ts). GUESTDBG_EMU_JIT
+ *  overrides it: a number, or 0/"off" for the interpreter alone. */
+export const DEFAULT_JIT_THRESHOLD = jitThresholdFromEnv(process.env.GUESTDBG_EMU_JIT);
+
+function jitThresholdFromEnv(v: string | undefined): number {
+  if (v === undefined || v === '') return 16;
+  if (v === 'off') return 0;
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 0 ? n : 16;
+}
 
 /** v mod 2^32 for a non-negative v (one subtraction below 2^33, the usual base + offset sum; `%` is slow). */
 export function wrap32(v: number): number {
@@ -41,6 +54,9 @@ export class Cpu extends CpuMem {
   insn: Insn = createInsn();
   private readonly scratchInsn: Insn = this.insn;
   private readonly icache: InsnCache;
+  private readonly blocks = new BlockCache();
+  /** Interpreted visits of an address before a block is compiled there; 0: interpret only. */
+  jitThreshold = DEFAULT_JIT_THRESHOLD;
   /** The handler of the instruction being executed (specialised for cached register-only forms). */
   private execFn: ExecFn;
   /** Offset of the instruction after the current one (branches overwrite it). */
@@ -143,7 +159,7 @@ export class Cpu extends CpuMem {
     for (;;) {
       try {
         for (;;) {
-          if (--budget === 0) {
+          if (budget <= 0) {
             budget = KICK_INTERVAL;
             if (this.kick[0] !== 0) {
               this.kick[0] = 0;
@@ -154,7 +170,15 @@ export class Cpu extends CpuMem {
             const r = this.boundaryEvents();
             if (r !== RunResult.None) return r;
           }
-          this.step();
+          // A compiled block when one applies: no debug hooks to call, no interrupt shadow, not the re-run
+          // of an instruction an exit interrupted (its MMIO/IN data is waiting for the interpreter).
+          const before = this.retired;
+          if (this.jitThreshold > 0 && this.shadow === 0 && !this.resumed && !this.dbg.active && this.runBlock()) {
+            budget -= this.retired - before;
+          } else {
+            this.step();
+            budget--;
+          }
           if (this.exitKind !== PendingExit.None) return this.exitKind;
         }
       } catch (e) {
@@ -162,6 +186,32 @@ export class Cpu extends CpuMem {
         if (r !== RunResult.None) return r;
       }
     }
+  }
+
+  /** Runs the compiled block at rip, compiling it once the address is hot. False: interpret instead. */
+  private runBlock(): boolean {
+    const rip = this.rip;
+    const csBase = this.long64 ? 0 : this.segBase[Seg.CS]!;
+    const la = this.long64 ? rip : wrap32(csBase + rip);
+    const po = la - this.fetchLa;
+    if (!(po >= 0 && po < 4096)) return false;
+    const off = this.fetchOff + po;
+    let b = this.blocks.lookup(off, this.mode, rip, csBase);
+    if (b === undefined) {
+      if (!this.blocks.warm(off, this.jitThreshold)) return false;
+      b = compileBlock(this, this.handlers, off, rip);
+      if (b === undefined) {
+        this.blocks.cool(off);
+        return false;
+      }
+      this.blocks.insert(off, b);
+    }
+    if (b.fn(this) < 0) {
+      // Its bytes changed: compile afresh when the new code is hot in turn.
+      this.blocks.remove(off);
+      return false;
+    }
+    return true;
   }
 
   /** Execute one instruction (no boundary events). Throws FAULT/EXIT. */

@@ -90,6 +90,10 @@ export class CpuMem extends CpuState {
     this.mmioLogData.set(data.subarray(0, 8), i * 8);
   }
 
+  /** The debug unit recorded a data/I/O breakpoint match during the current instruction: its trap-class #DB
+   *  (afterInsn) is due when the instruction completes, even while the per-instruction hooks are off. */
+  trapPending = false;
+
   /** The debug unit (debug/unit.ts), installed by the Cpu constructor. */
   dbg!: DebugUnit;
 

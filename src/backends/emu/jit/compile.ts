@@ -1,0 +1,663 @@
+// The block compiler: a run of instructions on one code page becomes one JavaScript function (new Function),
+// so a hot loop runs without the interpreter's per-instruction fetch, cache lookup and dispatch.
+//
+// A block starts at a linear rip, lies within one 4 KiB page of the fast RAM region, and ends after a
+// control transfer, before an instruction it may not contain (anything that changes mode, segments, IF/TF,
+// paging, does I/O or is a software interrupt: those run in the interpreter, see BLOCKABLE), at the page's
+// end, or after MAX_INSNS instructions. Inside a block:
+// - register-only MOV/ALU/INC/DEC/NEG/NOT at 32/64 bits, Jcc and JMP rel are emitted inline; an ALU result's
+//   flags are computed only when something can observe them (flag liveness within the block: a later
+//   instruction reads them, an instruction that may fault needs the exact RFLAGS, or the block ends);
+// - every other instruction calls the interpreter's handler for it (exec/fast.ts's specialised one where
+//   there is one), after storing rip/startRip/nextRip/retired exactly as the interpreter would, so a fault,
+//   an MMIO exit or a read of the retired count (RDTSC) sees the same state.
+// - the block's bytes are compared with RAM on entry (and on every turn of a block that loops on itself),
+//   so self-modifying code, code copied over cached code and a debugger's int3 patch are all seen.
+// Results are bit-for-bit those of the interpreter: the inline forms use the same ALU functions for flags,
+// and test/emu/jit-differential.test.ts runs random code both ways.
+import type { Cpu, ExecFn } from '../cpu/cpu.js';
+import { memLinear } from '../cpu/operands.js';
+import { decode } from '../decode/decoder.js';
+import { createInsn, DecodeMode, type Insn, Opnd, Reg, SegReg } from '../decode/insn.js';
+import { Op } from '../decode/ops.js';
+import { AF, ARITH, add, aluOut, and, CF, dec, inc, neg, OF, or, sub, xor } from '../exec/alu.js';
+import { checkTarget } from '../exec/branch.js';
+import { specialize } from '../exec/fast.js';
+
+/** A compiled block. fn returns 0 after running (cpu.rip/retired updated), -1 when its bytes changed. */
+export interface Block {
+  readonly fn: (cpu: Cpu) => number;
+  /** Linear rip of the first instruction, and the CS base it was compiled for (outside 64-bit mode). */
+  readonly rip: number;
+  readonly csBase: number;
+  readonly mode: number;
+  /** Number of instructions and bytes. */
+  readonly count: number;
+  readonly len: number;
+}
+
+const MAX_INSNS = 64;
+/** A block that loops on itself runs at most this many instructions per call (the kick check's interval). */
+const LOOP_INSNS = 2048;
+
+/** Ops a block may contain. Anything else — mode, segment, IF/TF, paging, I/O, software interrupts, far
+ *  transfers, HLT, MOV to CR/DR, POPF, string instructions' REP restarts aside — ends the block before it. */
+const BLOCKABLE = new Uint8Array(256);
+/** Ops after which the block ends (they may change rip, or repeat themselves: REP string ops). */
+const ENDS_BLOCK = new Uint8Array(256);
+for (let op = Op.ADD; op <= Op.SALC; op++) BLOCKABLE[op] = 1;
+for (let op = Op.MOV; op <= Op.MOVNTI; op++) BLOCKABLE[op] = 1;
+for (const op of [Op.PUSH, Op.POP, Op.PUSHF, Op.PUSHA, Op.POPA, Op.ENTER, Op.LEAVE, Op.SETCC, Op.CMOVCC])
+  BLOCKABLE[op] = 1;
+for (let op = Op.CLC; op <= Op.PREFETCH; op++) BLOCKABLE[op] = 1;
+for (let op = Op.FXSAVE; op <= Op.XORPS; op++) BLOCKABLE[op] = 1;
+for (const op of [Op.CALL, Op.JMP, Op.RET, Op.JCC, Op.LOOP, Op.LOOPE, Op.LOOPNE, Op.JRCXZ]) {
+  BLOCKABLE[op] = 1;
+  ENDS_BLOCK[op] = 1;
+}
+for (let op = Op.MOVS; op <= Op.SCAS; op++) {
+  BLOCKABLE[op] = 1;
+  ENDS_BLOCK[op] = 1;
+}
+
+/** Whether a (non-terminating) instruction may store to memory: a memory operand, moffs or an implicit push. */
+function writesMemory(insn: Insn): boolean {
+  if (insn.mod >= 0 && insn.mod !== 3) return true;
+  const op = insn.op;
+  return insn.o1 === Opnd.Moffs || op === Op.PUSH || op === Op.PUSHF || op === Op.PUSHA || op === Op.ENTER;
+}
+
+/** Whether `insn` may be part of a block (POP into a segment register loads one: not here). */
+function blockable(insn: Insn): boolean {
+  if (BLOCKABLE[insn.op] !== 1) return false;
+  return !(insn.op === Op.POP && insn.o1 === Opnd.SReg);
+}
+
+const CANON = 2 ** 47;
+
+/** The general register an operand names (mod=3 E, G, Z, Acc), or -1. */
+function regOf(insn: Insn, kind: number): number {
+  switch (kind) {
+    case Opnd.E:
+      return insn.mod === 3 ? insn.rm : -1;
+    case Opnd.G:
+      return insn.reg;
+    case Opnd.Acc:
+      return 0;
+    case Opnd.Z:
+      return insn.zreg;
+  }
+  return -1;
+}
+
+/** How an instruction is emitted and what it does to the arithmetic flags. */
+enum Kind {
+  /** A handler call: may fault, read or write anything. */
+  Call,
+  /** Inline register/immediate forms below: cannot fault. */
+  Mov,
+  Binary,
+  Unary,
+  /** Inline MOV r, m / MOV m, r|imm at 32/64 bits (may fault: synced like a call). */
+  Load,
+  Store,
+  /** Inline Jcc/JMP rel (ends the block). */
+  Jcc,
+  Jmp,
+}
+
+interface Planned {
+  insn: Insn;
+  /** RAM offset of its first byte. */
+  off: number;
+  rip: number;
+  next: number;
+  kind: Kind;
+  /** ARITH bits written / read (inline kinds only). */
+  writes: number;
+  reads: number;
+  /** Destination / source registers (-1: immediate source). */
+  d: number;
+  s: number;
+  /** The ARITH bits of its output that something observes (inline flag writers only). */
+  liveFlags: number;
+}
+
+/** Classifies an instruction for inline emission. */
+function plan(insn: Insn, off: number, rip: number, next: number, long64: boolean): Planned {
+  const p: Planned = { insn, off, rip, next, kind: Kind.Call, writes: 0, reads: 0, d: -1, s: -1, liveFlags: ARITH };
+  const op = insn.op;
+  const size = insn.osize;
+  if (op === Op.JCC && insn.o1 === Opnd.Rel) {
+    p.kind = Kind.Jcc;
+    p.reads = ARITH;
+    return p;
+  }
+  if (op === Op.JMP && insn.o1 === Opnd.Rel) {
+    p.kind = Kind.Jmp;
+    return p;
+  }
+  if ((size !== 4 && size !== 8) || insn.o3 !== Opnd.None) return p;
+  if (size === 8 && !long64) return p;
+  if (op === Op.MOV && insn.mod >= 0 && insn.mod !== 3) {
+    if (insn.o1 === Opnd.G && insn.o2 === Opnd.E) {
+      p.kind = Kind.Load;
+      p.d = insn.reg;
+    } else if (insn.o1 === Opnd.E && (insn.o2 === Opnd.G || insn.o2 === Opnd.I)) {
+      p.kind = Kind.Store;
+      p.s = insn.o2 === Opnd.G ? insn.reg : -1;
+    }
+    return p;
+  }
+  if (op === Op.MOV || (op >= Op.ADD && op <= Op.TEST)) {
+    const d = regOf(insn, insn.o1);
+    const s = regOf(insn, insn.o2);
+    if (d < 0 || (s < 0 && insn.o2 !== Opnd.I)) return p;
+    p.d = d;
+    p.s = s;
+    if (op === Op.MOV) {
+      p.kind = Kind.Mov;
+      return p;
+    }
+    p.kind = Kind.Binary;
+    p.writes = ARITH;
+    if (op === Op.ADC || op === Op.SBB) p.reads = CF;
+    return p;
+  }
+  if (op === Op.INC || op === Op.DEC || op === Op.NEG || op === Op.NOT) {
+    const d = regOf(insn, insn.o1);
+    if (d < 0 || insn.o2 !== Opnd.None) return p;
+    p.kind = Kind.Unary;
+    p.d = d;
+    p.writes = op === Op.NOT ? 0 : op === Op.NEG ? ARITH : ARITH & ~CF;
+    return p;
+  }
+  return p;
+}
+
+/** The JS condition for Jcc `cc` on flags expression `f` (SDM vol. 1 table B-1). */
+function condExpr(cc: number, f: string): string {
+  let e: string;
+  switch (cc >> 1) {
+    case 0:
+      e = `(${f} & 0x800) !== 0`;
+      break;
+    case 1:
+      e = `(${f} & 1) !== 0`;
+      break;
+    case 2:
+      e = `(${f} & 0x40) !== 0`;
+      break;
+    case 3:
+      e = `(${f} & 0x41) !== 0`;
+      break;
+    case 4:
+      e = `(${f} & 0x80) !== 0`;
+      break;
+    case 5:
+      e = `(${f} & 4) !== 0`;
+      break;
+    case 6:
+      e = `((${f} >>> 7) & 1) !== ((${f} >>> 11) & 1)`;
+      break;
+    default:
+      e = `(${f} & 0x40) !== 0 || ((${f} >>> 7) & 1) !== ((${f} >>> 11) & 1)`;
+  }
+  return (cc & 1) !== 0 ? `!(${e})` : e;
+}
+
+/** A rip value masked to the code size of `mode`/`osize` (the interpreter's nextRip and branch rules). */
+function maskRip(v: number, size: number): number {
+  if (size === 8) return v;
+  return size === 4 ? v >>> 0 : v & 0xffff;
+}
+
+/** Emission context: the helpers the generated code closes over. */
+const HELPERS = { add, sub, and, or, xor, inc, dec, neg, aluOut, checkTarget, memLinear };
+const HELPER_NAMES = Object.keys(HELPERS);
+const HELPER_VALUES = Object.values(HELPERS);
+
+/**
+ * Compiles the block at linear `la` (= rip + CS base), whose first byte is at RAM offset `off`, for the
+ * cpu's current mode. Returns undefined when the first instruction cannot start a block.
+ */
+export function compileBlock(cpu: Cpu, handlers: ExecFn[], off: number, rip: number): Block | undefined {
+  const ram = cpu.ram;
+  const mode = cpu.mode;
+  const long64 = cpu.long64;
+  const pageEnd = off - (off % 4096) + 4096;
+  const ripSize = long64 ? 8 : mode === DecodeMode.Prot32 ? 4 : 2;
+  const planned: Planned[] = [];
+  let at = off;
+  let curRip = rip;
+  let crossed = false;
+  while (planned.length < MAX_INSNS && at < pageEnd) {
+    const start = at;
+    crossed = false;
+    const insn = createInsn();
+    const st = decode(
+      (k: number) => {
+        if (start + k >= pageEnd) {
+          crossed = true;
+          return 0;
+        }
+        return ram[start + k]!;
+      },
+      mode,
+      insn,
+    );
+    if (st !== 0 || crossed || !blockable(insn)) break;
+    const next = maskRip(curRip + insn.len, ripSize);
+    const p = plan(insn, start, curRip, next, long64);
+    if (p.kind === Kind.Jcc || p.kind === Kind.Jmp) {
+      // The target as the interpreter computes it; a non-canonical one (64-bit) goes through the handler.
+      const t = maskRip(next + insn.imm, insn.osize);
+      if (long64 && (t < -CANON || t >= CANON)) p.kind = Kind.Call;
+    }
+    planned.push(p);
+    at += insn.len;
+    curRip = next;
+    if (ENDS_BLOCK[insn.op] === 1) break;
+  }
+  if (planned.length === 0) return undefined;
+
+  // Flag liveness, backwards: flags are needed exactly at the end, before anything that may fault or call a
+  // handler, and where an instruction reads them. Each writer keeps the bits of its output that are observed.
+  let live = ARITH;
+  for (let k = planned.length - 1; k >= 0; k--) {
+    const p = planned[k]!;
+    if (p.kind === Kind.Call || p.kind === Kind.Load || p.kind === Kind.Store) {
+      live = ARITH;
+      continue;
+    }
+    p.liveFlags = live & p.writes;
+    live = (live & ~p.writes) | p.reads;
+  }
+
+  const last = planned[planned.length - 1]!;
+  const loops =
+    (last.kind === Kind.Jcc || last.kind === Kind.Jmp) && maskRip(last.next + last.insn.imm, last.insn.osize) === rip;
+  const fns: ExecFn[] = planned.map((p) => specialize(p.insn) ?? handlers[p.insn.op]!);
+  const insns: Insn[] = planned.map((p) => p.insn);
+  const e = new Emitter(planned, ram, off, at, rip, loops, long64);
+  const factory = new Function('F', 'I', ...HELPER_NAMES, e.source()) as (...a: unknown[]) => Block['fn'];
+  const fn = factory(fns, insns, ...HELPER_VALUES);
+  return { fn, rip, csBase: long64 ? 0 : cpu.segBase[1]!, mode, count: planned.length, len: at - off };
+}
+
+/** `true` when RAM (v: DataView, m: Uint8Array) no longer holds `len` bytes at `off` as they are now. */
+function bytesCheck(ram: Uint8Array, off: number, len: number): string {
+  const parts: string[] = [];
+  let k = 0;
+  for (; k + 4 <= len; k += 4) {
+    const w = ram[off + k]! | (ram[off + k + 1]! << 8) | (ram[off + k + 2]! << 16) | (ram[off + k + 3]! << 24);
+    parts.push(`v.getInt32(${off + k}, true) !== ${w}`);
+  }
+  for (; k < len; k++) parts.push(`m[${off + k}] !== ${ram[off + k]}`);
+  return parts.length === 0 ? 'false' : parts.join(' || ');
+}
+
+/**
+ * Writes a block's JavaScript. Guest registers (uint32 halves) and RFLAGS live in JS locals between the
+ * points where the interpreter's state must be exact: before a handler call or a memory access (which may
+ * fault or exit) and on every way out, the changed ones are stored back; after a handler call they are
+ * loaded again, since it may have changed any of them.
+ */
+class Emitter {
+  private readonly out: string[] = [];
+  /** Register halves (index into cpu.regs) held in locals, and those changed since they were loaded. */
+  private readonly loaded = new Set<number>();
+  private readonly dirty = new Set<number>();
+  private readonly used = new Set<number>();
+  private flagsLoaded = false;
+  private flagsDirty = false;
+  /** A block without handler calls or memory accesses keeps every local across its loop's turns. */
+  private readonly pure: boolean;
+
+  constructor(
+    private readonly planned: Planned[],
+    private readonly ram: Uint8Array,
+    private readonly off: number,
+    private readonly end: number,
+    private readonly startRip: number,
+    private readonly loops: boolean,
+    private readonly long64: boolean,
+  ) {
+    this.pure = planned.every((p) => p.kind !== Kind.Call && p.kind !== Kind.Load && p.kind !== Kind.Store);
+  }
+
+  source(): string {
+    const body: string[] = [];
+    const n = this.planned.length;
+    if (this.loops && this.pure) {
+      // Load everything the loop touches once, before it.
+      for (const p of this.planned) for (const h of this.halvesOf(p)) this.reg(h);
+      this.flags();
+    }
+    const preload = this.take();
+    for (let k = 0; k < n; k++) {
+      this.instruction(this.planned[k]!, k);
+      body.push(...this.take());
+    }
+    const locals = [...this.used].map((h) => `g${h} = 0`);
+    const head = [
+      `const stale = (v, m) => ${bytesCheck(this.ram, this.off, this.end - this.off)};`,
+      'return function block(cpu) {',
+      'const r = cpu.regs, v = cpu.ramView, m = cpu.ram;',
+      `let base = cpu.retired, f = 0${locals.length > 0 ? `, ${locals.join(', ')}` : ''};`,
+      'if (stale(v, m)) return -1;',
+      ...preload,
+    ];
+    if (this.loops) {
+      head.push(`for (let turn = ${Math.max(1, Math.floor(LOOP_INSNS / n))}; ; ) {`);
+      body.push('}');
+    }
+    return [...head, ...body, '};'].join('\n');
+  }
+
+  private take(): string[] {
+    return this.out.splice(0, this.out.length);
+  }
+
+  private emit(line: string): void {
+    this.out.push(line);
+  }
+
+  /** The register halves an inline instruction reads or writes. */
+  private halvesOf(p: Planned): number[] {
+    const h: number[] = [];
+    for (const reg of [p.d, p.s, p.insn.base, p.insn.index]) {
+      if (reg >= 0 && reg < 16) h.push(2 * reg, 2 * reg + 1);
+    }
+    return h;
+  }
+
+  /** The local holding register half h (loaded on first use). */
+  private reg(h: number): string {
+    this.used.add(h);
+    if (!this.loaded.has(h)) {
+      this.emit(`g${h} = r[${h}];`);
+      this.loaded.add(h);
+    }
+    return `g${h}`;
+  }
+
+  private setReg(h: number, value: string): void {
+    this.used.add(h);
+    this.emit(`g${h} = ${value};`);
+    this.loaded.add(h);
+    this.dirty.add(h);
+  }
+
+  private flags(): string {
+    if (!this.flagsLoaded) {
+      this.emit('f = cpu.rflags;');
+      this.flagsLoaded = true;
+    }
+    return 'f';
+  }
+
+  private setFlags(value: string): void {
+    this.emit(`f = ${value};`);
+    this.flagsLoaded = true;
+    this.flagsDirty = true;
+  }
+
+  /** The store-back of changed locals (kept loaded), as one string. */
+  private flushCode(): string {
+    const parts: string[] = [];
+    for (const h of this.dirty) parts.push(`r[${h}] = g${h};`);
+    if (this.flagsDirty) parts.push('cpu.rflags = f;');
+    return parts.join(' ');
+  }
+
+  private flush(): void {
+    const c = this.flushCode();
+    if (c !== '') this.emit(c);
+    this.dirty.clear();
+    this.flagsDirty = false;
+  }
+
+  /** Forget the locals (a handler may have changed any register or RFLAGS). */
+  private invalidate(): void {
+    this.loaded.clear();
+    this.flagsLoaded = false;
+  }
+
+  /** Code that leaves the block: state stored, rip and retired as after instruction k, return 0. */
+  private exitCode(k: number, rip: string): string {
+    return `${this.flushCode()} cpu.rip = ${rip}; cpu.retired = base + ${k + 1}; return 0;`;
+  }
+
+  /** The interpreter's view before instruction k may fault: state stored, rip/startRip/retired at k. */
+  private sync(p: Planned, k: number): void {
+    this.flush();
+    this.emit(`cpu.rip = cpu.startRip = ${p.rip}; cpu.retired = base + ${k};`);
+  }
+
+  private instruction(p: Planned, k: number): void {
+    const n = this.planned.length;
+    const insn = p.insn;
+    const size = insn.osize;
+    const wide = size === 8;
+    const d = 2 * p.d;
+    const s = 2 * p.s;
+    const imm = insn.imm >>> 0;
+    const immHi = wide ? insn.immHi >>> 0 : 0;
+    const srcLo = () => (p.s >= 0 ? this.reg(s) : `${imm}`);
+    const srcHi = () => (!wide ? '0' : p.s >= 0 ? this.reg(s + 1) : `${immHi}`);
+    switch (p.kind) {
+      case Kind.Mov: {
+        const lo = srcLo();
+        const hi = srcHi();
+        this.setReg(d, lo);
+        this.setReg(d + 1, hi);
+        break;
+      }
+      case Kind.Binary:
+        this.binary(p, d, srcLo(), srcHi());
+        break;
+      case Kind.Unary:
+        this.unary(p, d);
+        break;
+      case Kind.Load:
+      case Kind.Store:
+        this.memory(p, k);
+        break;
+      case Kind.Jcc:
+      case Kind.Jmp:
+        this.branch(p, k);
+        return;
+      default: {
+        this.sync(p, k);
+        this.emit(`cpu.nextRip = ${p.next};`);
+        this.emit(`F[${k}](cpu, I[${k}]);`);
+        this.invalidate();
+        if (ENDS_BLOCK[insn.op] === 1 || k === n - 1) {
+          this.emit(`cpu.rip = cpu.nextRip; cpu.retired = base + ${k + 1}; return 0;`);
+          return;
+        }
+        // An MMIO write or a data breakpoint ends the block after the instruction; so does a store into the
+        // rest of the block.
+        const rest = writesMemory(insn)
+          ? ` || ${bytesCheck(this.ram, p.off + insn.len, this.end - p.off - insn.len)}`
+          : '';
+        this.emit(
+          `if (cpu.exitKind !== 0 || cpu.trapPending${rest}) { cpu.rip = ${p.next}; cpu.retired = base + ${k + 1}; return 0; }`,
+        );
+        return;
+      }
+    }
+    if (k === n - 1) this.emit(this.exitCode(k, `${p.next}`));
+  }
+
+  private binary(p: Planned, d: number, bLo: string, bHi: string): void {
+    const op = p.insn.op;
+    const size = p.insn.osize;
+    const wide = size === 8;
+    const store = op !== Op.CMP && op !== Op.TEST;
+    const aLo = this.reg(d);
+    const aHi = wide ? this.reg(d + 1) : '0';
+    const logic = op === Op.AND || op === Op.OR || op === Op.XOR || op === Op.TEST;
+    if (p.liveFlags !== 0 || op === Op.ADC || op === Op.SBB) {
+      // Logic ops clear CF, OF and AF (alu-logic.ts): when only those are observed, that is all there is to do.
+      if (logic && (p.liveFlags & ~(CF | OF | AF)) === 0) this.setFlags(`${this.flags()} & ${~p.liveFlags}`);
+      else {
+        const f = this.flags();
+        const cin = op === Op.ADC || op === Op.SBB ? `${f} & 1` : '0';
+        const call =
+          op === Op.ADD || op === Op.ADC
+            ? `add(${size}, ${aLo}, ${aHi}, ${bLo}, ${bHi}, ${cin}, ${f})`
+            : op === Op.SUB || op === Op.SBB || op === Op.CMP
+              ? `sub(${size}, ${aLo}, ${aHi}, ${bLo}, ${bHi}, ${cin}, ${f})`
+              : `${op === Op.XOR ? 'xor' : op === Op.OR ? 'or' : 'and'}(${size}, ${aLo}, ${aHi}, ${bLo}, ${bHi}, ${f})`;
+        this.setFlags(call);
+        if (store) {
+          this.setReg(d, 'aluOut.lo');
+          this.setReg(d + 1, 'aluOut.hi');
+        }
+        return;
+      }
+    }
+    if (!store) return;
+    // The result alone.
+    if (!wide) {
+      const o = op === Op.ADD ? '+' : op === Op.SUB ? '-' : op === Op.XOR ? '^' : op === Op.OR ? '|' : '&';
+      this.setReg(d, `(${aLo} ${o} ${bLo}) >>> 0`);
+      this.setReg(d + 1, '0');
+      return;
+    }
+    if (op === Op.ADD || op === Op.SUB) {
+      const o = op === Op.ADD ? '+' : '-';
+      this.emit(`{ const l = ${aLo} ${o} ${bLo};`);
+      const carry = op === Op.ADD ? '(l > 4294967295 ? 1 : 0)' : '(l < 0 ? 1 : 0)';
+      this.emit(`${this.reg(d + 1)} = (${aHi} ${o} ${bHi} ${o} ${carry}) >>> 0; ${this.reg(d)} = l >>> 0; }`);
+      this.dirty.add(d);
+      this.dirty.add(d + 1);
+      return;
+    }
+    const o = op === Op.XOR ? '^' : op === Op.OR ? '|' : '&';
+    this.setReg(d, `(${aLo} ${o} ${bLo}) >>> 0`);
+    this.setReg(d + 1, `(${aHi} ${o} ${bHi}) >>> 0`);
+  }
+
+  private unary(p: Planned, d: number): void {
+    const op = p.insn.op;
+    const size = p.insn.osize;
+    const wide = size === 8;
+    const lo = this.reg(d);
+    const hi = wide ? this.reg(d + 1) : '0';
+    if (p.liveFlags !== 0) {
+      const fn = op === Op.INC ? 'inc' : op === Op.DEC ? 'dec' : 'neg';
+      this.setFlags(`${fn}(${size}, ${lo}, ${hi}, ${this.flags()})`);
+      this.setReg(d, 'aluOut.lo');
+      this.setReg(d + 1, 'aluOut.hi');
+      return;
+    }
+    // NOT ("Flags Affected: None") or flags unobserved: the result alone.
+    if (op === Op.NOT) {
+      this.setReg(d, `~${lo} >>> 0`);
+      this.setReg(d + 1, wide ? `~${hi} >>> 0` : '0');
+    } else if (op === Op.NEG) {
+      if (wide) this.setReg(d + 1, `(-${hi} - (${lo} !== 0 ? 1 : 0)) >>> 0`);
+      else this.setReg(d + 1, '0');
+      this.setReg(d, `-${lo} >>> 0`);
+    } else {
+      const o = op === Op.INC ? '+' : '-';
+      if (wide) {
+        const carry = op === Op.INC ? `(${lo} === 4294967295 ? 1 : 0)` : `(${lo} === 0 ? 1 : 0)`;
+        this.setReg(d + 1, `(${hi} ${o} ${carry}) >>> 0`);
+      } else this.setReg(d + 1, '0');
+      this.setReg(d, `(${lo} ${o} 1) >>> 0`);
+    }
+  }
+
+  /** MOV r, m / MOV m, r at 32/64 bits through the CPU's TLB fast path (read32/read64, write32/write64). */
+  private memory(p: Planned, k: number): void {
+    const insn = p.insn;
+    const size = insn.osize;
+    const wide = size === 8;
+    const write = p.kind === Kind.Store;
+    const d = 2 * p.d;
+    this.sync(p, k);
+    this.emit('{');
+    this.emit(`cpu.nextRip = ${p.next};`);
+    const la = this.linear(p, size, write);
+    if (write) {
+      const lo = p.s >= 0 ? this.reg(2 * p.s) : `${insn.imm >>> 0}`;
+      const hi = p.s >= 0 ? this.reg(2 * p.s + 1) : `${insn.immHi >>> 0}`;
+      if (wide) this.emit(`cpu.write64(${la}, ${lo}, ${hi}, cpu.needW);`);
+      else this.emit(`cpu.write32(${la}, ${lo}, cpu.needW);`);
+      const rest = bytesCheck(this.ram, p.off + insn.len, this.end - p.off - insn.len);
+      this.emit(
+        `if (cpu.exitKind !== 0 || cpu.trapPending || ${rest}) { cpu.rip = ${p.next}; cpu.retired = base + ${k + 1}; return 0; }`,
+      );
+    } else {
+      if (wide) {
+        this.setReg(d, `cpu.read64(${la}, cpu.needR)`);
+        this.setReg(d + 1, 'cpu.hi');
+      } else {
+        this.setReg(d, `cpu.read32(${la}, cpu.needR)`);
+        this.setReg(d + 1, '0');
+      }
+      this.emit(`if (cpu.trapPending) { ${this.exitCode(k, `${p.next}`)} }`);
+    }
+    this.emit('}');
+  }
+
+  /** An expression (after emitted setup) for the linear address of p's memory operand. */
+  private linear(p: Planned, size: number, write: boolean): string {
+    const insn = p.insn;
+    const k = this.planned.indexOf(p);
+    if (!this.long64 || insn.asize !== 8) return `memLinear(cpu, I[${k}], ${size}, ${write})`;
+    const seg = insn.seg >= 0 ? insn.seg : -1;
+    const segBase = seg === SegReg.FS || seg === SegReg.GS ? ` + cpu.segBase[${seg}]` : '';
+    if (insn.base === Reg.RIP) {
+      const la = p.next + insn.disp;
+      if (segBase === '' && la >= -CANON && la < CANON) return `${la}`;
+      return `memLinear(cpu, I[${k}], ${size}, ${write})`;
+    }
+    // effAddr()'s exact 64-bit sum in halves, then the canonical check linear() makes.
+    const terms = [`${insn.disp}`];
+    const hiTerms = ['0'];
+    if (insn.base >= 0) {
+      terms.push(this.reg(2 * insn.base));
+      hiTerms.push(`(${this.reg(2 * insn.base + 1)} | 0)`);
+    }
+    if (insn.index >= 0) {
+      terms.push(`${this.reg(2 * insn.index)} * ${insn.scale}`);
+      hiTerms.push(`(${this.reg(2 * insn.index + 1)} | 0) * ${insn.scale}`);
+    }
+    this.emit(`let la = ${terms.join(' + ')}, lh = ${hiTerms.join(' + ')};`);
+    this.emit(
+      '{ const c = Math.floor(la / 4294967296); la = ((lh + c) | 0) * 4294967296 + (la - c * 4294967296)' +
+        `${segBase}; }`,
+    );
+    this.emit(`if (la < ${-CANON} || la >= ${CANON}) memLinear(cpu, I[${k}], ${size}, ${write});`);
+    return 'la';
+  }
+
+  private branch(p: Planned, k: number): void {
+    const insn = p.insn;
+    const n = this.planned.length;
+    const t = maskRip(p.next + insn.imm, insn.osize);
+    const cond = p.kind === Kind.Jcc ? condExpr(insn.opcode & 0xf, this.flags()) : 'true';
+    // Outside 64-bit mode the target is checked against the CS limit (it may #GP at this instruction).
+    if (!this.long64) this.flush();
+    this.emit(`if (${cond}) {`);
+    if (!this.long64)
+      this.emit(`cpu.rip = cpu.startRip = ${p.rip}; cpu.retired = base + ${k}; checkTarget(cpu, ${t});`);
+    if (this.loops && t === this.startRip && k === n - 1) {
+      this.emit(`base += ${n};`);
+      if (this.pure) {
+        this.emit(`if (--turn === 0) { ${this.flushCode()} cpu.rip = ${t}; cpu.retired = base; return 0; }`);
+      } else {
+        // The next turn loads its locals afresh (the body was written for that).
+        this.emit(this.flushCode());
+        this.emit(`if (--turn === 0 || stale(v, m)) { cpu.rip = ${t}; cpu.retired = base; return 0; }`);
+      }
+      this.emit('continue; }');
+    } else this.emit(`${this.exitCode(k, `${t}`)} }`);
+    this.emit(this.exitCode(k, `${p.next}`));
+  }
+}
