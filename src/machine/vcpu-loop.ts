@@ -46,7 +46,6 @@ export class VcpuLoop {
         const exit = this.vcpu.run();
         const name = exitNames.get(exit.reason) ?? String(exit.reason);
         this.exitCounts[name] = (this.exitCounts[name] ?? 0) + 1;
-        this.serial.tick();
         // A kick: the control word says what to do; a stale kick while Run just continues.
         if (exit.reason === ExitReason.Intr) {
           if (!untilKick) continue;
@@ -62,6 +61,7 @@ export class VcpuLoop {
           stop = { type: 'end', end };
           break;
         }
+        this.serial.tick();
       }
     } catch (err) {
       stop = { type: 'end', end: { kind: 'backend-error', message: errorText(err) } };
