@@ -44,14 +44,15 @@ export class VcpuLoop {
     try {
       while (Atomics.load(control, 0) === Control.Run) {
         const exit = this.vcpu.run();
-        const name = exitNames.get(exit.reason) ?? String(exit.reason);
-        this.exitCounts[name] = (this.exitCounts[name] ?? 0) + 1;
-        // A kick: the control word says what to do; a stale kick while Run just continues.
-        if (exit.reason === ExitReason.Intr) {
-          if (!untilKick) continue;
+        // The end of a slice is the host's business, not an exit of the guest's (--stats does not count it).
+        if (exit.reason === ExitReason.Intr && untilKick) {
           stop = undefined;
           break;
         }
+        const name = exitNames.get(exit.reason) ?? String(exit.reason);
+        this.exitCounts[name] = (this.exitCounts[name] ?? 0) + 1;
+        // A kick: the control word says what to do; a stale kick while Run just continues.
+        if (exit.reason === ExitReason.Intr) continue;
         if (exit.reason === ExitReason.Debug) {
           stop = { type: 'debug', exit };
           break;
