@@ -32,6 +32,7 @@ class FakeCpu implements DebugCpu {
   queuedVector = -1;
   queuedErrorCode = -1;
   exitKind = 0;
+  trapPending = false;
   flushes = 0;
   ripLinear(): number {
     return this.rip;

@@ -27,6 +27,14 @@ export interface DebugUnit {
   /** An I/O access (IN/OUT/INS/OUTS) to `port` of `size` bytes. */
   ioAccess(port: number, size: number): void;
 
+  /** Whether a compiled block (jit/) may run the code on the page of linear `la` although `active` is true:
+   *  nothing needs every instruction (single-step, TF/RF, held traps) and no execution breakpoint is on that
+   *  page. Data and I/O matches inside a block set cpu.trapPending; the block then ends after that
+   *  instruction and the CPU calls afterInsn(). */
+  blocksAt(la: number): boolean;
+  /** Forget the matches of an instruction that faulted (cpu.trapPending was set). */
+  dropTraps(): void;
+
   /** MOV from DRn (n = 0..7; the unit applies DR4/5 aliasing, CR4.DE #UD and GD #DB). Returns the value;
    *  64-bit DR0-3 values are signed canonical doubles. */
   readDr(n: number): number;

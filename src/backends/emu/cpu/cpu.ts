@@ -79,6 +79,8 @@ export class Cpu extends CpuMem {
   /** SharedArrayBuffer-backed kick flag: [0] = 1 asks run() to return Intr. */
   kick: Int32Array = new Int32Array(new SharedArrayBuffer(4));
   halted = false;
+  /** A HLT retired but its exit gave way to a debug exit: the next run() reports it. */
+  private hltOwed = false;
   /** CPUID leaves (KVM_SET_CPUID2 replaces them). */
   cpuid: CpuidEntry[] = [];
 
@@ -141,6 +143,10 @@ export class Cpu extends CpuMem {
       this.kick[0] = 0;
       return RunResult.Intr;
     }
+    if (this.hltOwed) {
+      this.hltOwed = false;
+      return RunResult.Hlt;
+    }
     if (!Number.isNaN(this.deferredRip)) {
       // Completion of an OUT: the instruction retires now (its traps come after it, as on KVM).
       this.rip = this.deferredRip;
@@ -170,11 +176,13 @@ export class Cpu extends CpuMem {
             const r = this.boundaryEvents();
             if (r !== RunResult.None) return r;
           }
-          // A compiled block when one applies: no debug hooks to call, no interrupt shadow, not the re-run
-          // of an instruction an exit interrupted (its MMIO/IN data is waiting for the interpreter).
+          // A compiled block when one applies: no interrupt shadow, not the re-run of an instruction an exit
+          // interrupted (its MMIO/IN data is waiting for the interpreter), the debug unit agrees (runBlock).
           const before = this.retired;
-          if (this.jitThreshold > 0 && this.shadow === 0 && !this.resumed && !this.dbg.active && this.runBlock()) {
+          if (this.jitThreshold > 0 && this.shadow === 0 && !this.resumed && this.runBlock()) {
             budget -= this.retired - before;
+            // A data breakpoint matched in the block's last instruction: its trap now.
+            if (this.trapPending) this.dbg.afterInsn(false);
           } else {
             this.step();
             budget--;
@@ -195,6 +203,7 @@ export class Cpu extends CpuMem {
     const la = this.long64 ? rip : wrap32(csBase + rip);
     const po = la - this.fetchLa;
     if (!(po >= 0 && po < 4096)) return false;
+    if (this.dbg.active && !this.dbg.blocksAt(la)) return false;
     const off = this.fetchOff + po;
     let b = this.blocks.lookup(off, this.mode, rip, csBase);
     if (b === undefined) {
@@ -247,7 +256,13 @@ export class Cpu extends CpuMem {
     this.rip = this.nextRip;
     this.retired++;
     // --- DEBUG hook: trap-class #DB after the instruction (TF/BS, data/IO breakpoints, host single-step) ---
-    if (tf || this.dbg.active) this.dbg.afterInsn(tf);
+    if (tf || this.dbg.active) {
+      const hlt = this.exitKind === PendingExit.Hlt;
+      this.dbg.afterInsn(tf);
+      // A debug exit after HLT (host single-step, a host watchpoint): KVM reports it first and the vCPU is
+      // halted when it runs again (kvm_emulate_halt: the step exit, then the halt).
+      if (hlt && this.exitKind !== PendingExit.Hlt) this.hltOwed = true;
+    }
   }
 
   /** The decoded instruction at linear `la`: from the cache when its bytes are unchanged, else decoded
@@ -335,6 +350,7 @@ export class Cpu extends CpuMem {
     }
     this.exitKind = PendingExit.None;
     this.mmioLogN = 0;
+    if (this.trapPending) this.dbg.dropTraps();
     let vector = this.faultVector;
     let code = this.faultCode;
     let kind = this.faultKind;

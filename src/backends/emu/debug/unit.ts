@@ -61,6 +61,8 @@ export interface DebugCpu {
   queuedErrorCode: number;
   /** PendingExit of the current run(); the unit sets PENDING_EXIT_DEBUG. */
   exitKind: number;
+  /** Set while a data/I/O match of the current instruction awaits afterInsn(). */
+  trapPending: boolean;
   /** Linear address of the current rip. */
   ripLinear(): number;
   /** Raise a guest exception as a fault of the current instruction (or a trap once rip has advanced). */
@@ -103,6 +105,10 @@ export class EmuDebugUnit {
   private effDr7 = DR7_FIXED1;
   private execEnabled = 0;
   private readonly drWatchPages = new Set<number>();
+  /** Pages holding an enabled DR execution breakpoint or a soft one: compiled blocks stay off them. */
+  private readonly execPages = new Set<number>();
+  /** Something needs beforeInsn()/afterInsn() at every instruction, wherever it is (no compiled blocks). */
+  private everyInsn = false;
   private hostStep = false;
   private hostOwnsDb = false;
 
@@ -136,6 +142,23 @@ export class EmuDebugUnit {
   /** Call beforeInsn()/afterInsn() around the instruction (see the header). */
   get active(): boolean {
     return this.armed || (this.cpu.rflags & TF_RF) !== 0;
+  }
+
+  /** Whether a compiled block may run the code at linear `la` (see ../debug-hooks.ts). */
+  blocksAt(la: number): boolean {
+    if (this.everyInsn || (this.cpu.rflags & TF_RF) !== 0) return false;
+    return this.execPages.size === 0 || !this.execPages.has(Math.floor(la / PAGE));
+  }
+
+  private needEveryInsn(): void {
+    this.armed = true;
+    this.everyInsn = true;
+  }
+
+  dropTraps(): void {
+    this.hits = 0;
+    this.softHit = -1;
+    this.cpu.trapPending = false;
   }
 
   // ================================================================================================
@@ -218,6 +241,13 @@ export class EmuDebugUnit {
       this.drWatchPages.add(Math.floor(a / PAGE));
       this.drWatchPages.add(Math.floor((a + len - 1) / PAGE));
     }
+    this.execPages.clear();
+    for (let i = 0; i < 4; i++) {
+      const a = this.effAddr[i]!;
+      if ((this.execEnabled & (1 << i)) !== 0 && !Number.isNaN(a)) this.execPages.add(Math.floor(a / PAGE));
+    }
+    for (const la of this.soft.exec.keys()) this.execPages.add(Math.floor(la / PAGE));
+    this.everyInsn = this.hostStep || this.movSsHeld || this.heldAcrossInt || this.deferredDb !== 0;
     this.watchActive = dataSlots !== 0 || this.soft.hasWatch;
     this.ioActive = enabledSlotsOfKind(d7, Dr7Rw.Io) !== 0;
     this.armed =
@@ -258,8 +288,7 @@ export class EmuDebugUnit {
     if (resumed) return;
     const cpu = this.cpu;
     // Conditions recorded by an instruction that then faulted are dropped with it.
-    this.hits = 0;
-    this.softHit = -1;
+    this.dropTraps();
     if (this.deferredDb !== 0) {
       const bits = this.deferredDb;
       this.deferredDb = 0;
@@ -318,12 +347,13 @@ export class EmuDebugUnit {
     // "TF: the processor generates a single-step #DB (BS) after the instruction" that began with TF = 1.
     let bits = this.hits | (tfBefore ? DR6_BS_BIT : 0);
     this.hits = 0;
+    cpu.trapPending = false;
     if ((cpu.shadow & InterruptShadow.MovSs) !== 0 && !this.movSsHeld) {
       // "MOV SS / POP SS inhibit ... debug exceptions ... until the instruction boundary following the
       // next instruction": the traps of this instruction are merged into those of the next one.
       this.held |= bits;
       this.movSsHeld = true;
-      this.armed = true;
+      this.needEveryInsn();
       return;
     }
     if (this.movSsHeld) {
@@ -345,7 +375,7 @@ export class EmuDebugUnit {
       this.softHit = -1;
       if (raises && !this.hostOwnsDb) {
         this.deferredDb = bits;
-        this.armed = true;
+        this.needEveryInsn();
       }
       this.softHitAddress = pc64(this.softHitLa);
       this.setExit(
@@ -379,6 +409,7 @@ export class EmuDebugUnit {
         this.softHitWrite = write;
       }
     }
+    if (this.hits !== 0 || this.softHit >= 0) this.cpu.trapPending = true;
   }
 
   watchesPage(la: number): boolean {
@@ -388,6 +419,7 @@ export class EmuDebugUnit {
   ioAccess(port: number, size: number): void {
     // R/W = 10 means I/O only "when CR4.DE = 1" (otherwise undefined: never matched here).
     if ((this.cpu.cr4 & CR4.DE) !== 0) this.hits |= ioMatch(this.effAddr, this.effDr7, port, size);
+    if (this.hits !== 0) this.cpu.trapPending = true;
   }
 
   /** MOV DR checks shared by reads and writes; returns the architectural register number (0-3, 6, 7). */
@@ -462,7 +494,7 @@ export class EmuDebugUnit {
       // they are delivered at the handler's first instruction (kvm-unit-tests "MOV SS + watchpoint + INT n").
       if (this.movSsHeld) {
         this.heldAcrossInt = true;
-        this.armed = true;
+        this.needEveryInsn();
       }
       return false;
     }

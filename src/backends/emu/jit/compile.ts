@@ -20,7 +20,7 @@ import { memLinear } from '../cpu/operands.js';
 import { decode } from '../decode/decoder.js';
 import { createInsn, DecodeMode, type Insn, Opnd, Reg, SegReg } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
-import { AF, ARITH, add, aluOut, and, CF, dec, inc, neg, OF, or, sub, xor } from '../exec/alu.js';
+import { AF, ARITH, add, aluOut, and, CF, dec, inc, neg, OF, or, shift, sub, xor } from '../exec/alu.js';
 import { checkTarget } from '../exec/branch.js';
 import { specialize } from '../exec/fast.js';
 
@@ -101,6 +101,12 @@ enum Kind {
   /** Inline MOV r, m / MOV m, r|imm at 32/64 bits (may fault: synced like a call). */
   Load,
   Store,
+  /** Inline LEA (cannot fault), SHL/SHR/SAR by a constant, MOVZX. */
+  Lea,
+  Shift,
+  Movzx,
+  /** Inline ALU with a memory operand (may fault): `op r, m`, or CMP/TEST m, r|imm. */
+  BinaryMem,
   /** Inline Jcc/JMP rel (ends the block). */
   Jcc,
   Jmp,
@@ -139,7 +145,43 @@ function plan(insn: Insn, off: number, rip: number, next: number, long64: boolea
   }
   if ((size !== 4 && size !== 8) || insn.o3 !== Opnd.None) return p;
   if (size === 8 && !long64) return p;
-  if (op === Op.MOV && insn.mod >= 0 && insn.mod !== 3) {
+  const isMem = insn.mod >= 0 && insn.mod !== 3;
+  if (op === Op.LEA && insn.asize >= 4 && !(insn.asize === 4 && insn.base === Reg.RIP)) {
+    p.kind = Kind.Lea;
+    p.d = insn.reg;
+    return p;
+  }
+  if ((op === Op.SHL || op === Op.SHR || op === Op.SAR) && insn.mod === 3) {
+    if (insn.o2 !== Opnd.I && insn.o2 !== Opnd.One) return p;
+    p.kind = Kind.Shift;
+    p.d = insn.rm;
+    // A masked count of 0 changes nothing, flags included.
+    p.writes = shiftCount(insn) === 0 ? 0 : ARITH;
+    return p;
+  }
+  if (op === Op.MOVZX && (insn.opcode === 0xb6 || insn.opcode === 0xb7)) {
+    p.kind = Kind.Movzx;
+    p.d = insn.reg;
+    p.s = isMem ? -1 : insn.rm;
+    return p;
+  }
+  if (op >= Op.ADD && op <= Op.TEST && isMem) {
+    const memFirst = insn.o1 === Opnd.E;
+    // `op r, m` for every op; with the memory operand first only CMP and TEST (no store back to memory).
+    if (
+      memFirst
+        ? (op !== Op.CMP && op !== Op.TEST) || (insn.o2 !== Opnd.G && insn.o2 !== Opnd.I)
+        : insn.o1 !== Opnd.G || insn.o2 !== Opnd.E
+    )
+      return p;
+    p.kind = Kind.BinaryMem;
+    p.d = memFirst ? -1 : insn.reg;
+    p.s = memFirst && insn.o2 === Opnd.G ? insn.reg : -1;
+    p.writes = ARITH;
+    if (op === Op.ADC || op === Op.SBB) p.reads = CF;
+    return p;
+  }
+  if (op === Op.MOV && isMem) {
     if (insn.o1 === Opnd.G && insn.o2 === Opnd.E) {
       p.kind = Kind.Load;
       p.d = insn.reg;
@@ -173,6 +215,12 @@ function plan(insn: Insn, off: number, rip: number, next: number, long64: boolea
     return p;
   }
   return p;
+}
+
+/** The masked constant count of SHL/SHR/SAR by imm8 or 1. */
+function shiftCount(insn: Insn): number {
+  const c = insn.o2 === Opnd.One ? 1 : insn.imm & 0xff;
+  return c & (insn.osize === 8 ? 0x3f : 0x1f);
 }
 
 /** The JS condition for Jcc `cc` on flags expression `f` (SDM vol. 1 table B-1). */
@@ -213,7 +261,7 @@ function maskRip(v: number, size: number): number {
 }
 
 /** Emission context: the helpers the generated code closes over. */
-const HELPERS = { add, sub, and, or, xor, inc, dec, neg, aluOut, checkTarget, memLinear };
+const HELPERS = { add, sub, and, or, xor, inc, dec, neg, shift, aluOut, checkTarget, memLinear };
 const HELPER_NAMES = Object.keys(HELPERS);
 const HELPER_VALUES = Object.values(HELPERS);
 
@@ -271,7 +319,8 @@ export function compileBlock(cpu: Cpu, handlers: ExecFn[], off: number, rip: num
       continue;
     }
     p.liveFlags = live & p.writes;
-    live = (live & ~p.writes) | p.reads;
+    // An access that may fault needs the flags of the instructions before it exact.
+    live = p.kind === Kind.BinaryMem ? ARITH : (live & ~p.writes) | p.reads;
   }
 
   const last = planned[planned.length - 1]!;
@@ -323,7 +372,14 @@ class Emitter {
     private readonly loops: boolean,
     private readonly long64: boolean,
   ) {
-    this.pure = planned.every((p) => p.kind !== Kind.Call && p.kind !== Kind.Load && p.kind !== Kind.Store);
+    this.pure = planned.every(
+      (p) =>
+        p.kind !== Kind.Call &&
+        p.kind !== Kind.Load &&
+        p.kind !== Kind.Store &&
+        p.kind !== Kind.BinaryMem &&
+        !(p.kind === Kind.Movzx && p.s < 0),
+    );
   }
 
   source(): string {
@@ -455,7 +511,19 @@ class Emitter {
         break;
       }
       case Kind.Binary:
-        this.binary(p, d, srcLo(), srcHi());
+        this.binary(p, d, this.reg(d), wide ? this.reg(d + 1) : '0', srcLo(), srcHi());
+        break;
+      case Kind.BinaryMem:
+        this.binaryMem(p, k);
+        break;
+      case Kind.Lea:
+        this.lea(p);
+        break;
+      case Kind.Shift:
+        this.shift(p);
+        break;
+      case Kind.Movzx:
+        this.movzx(p, k);
         break;
       case Kind.Unary:
         this.unary(p, d);
@@ -491,13 +559,12 @@ class Emitter {
     if (k === n - 1) this.emit(this.exitCode(k, `${p.next}`));
   }
 
-  private binary(p: Planned, d: number, bLo: string, bHi: string): void {
+  /** ALU op on (aLo, aHi) and (bLo, bHi); the result goes to register halves d, d+1 unless CMP/TEST. */
+  private binary(p: Planned, d: number, aLo: string, aHi: string, bLo: string, bHi: string): void {
     const op = p.insn.op;
     const size = p.insn.osize;
     const wide = size === 8;
     const store = op !== Op.CMP && op !== Op.TEST;
-    const aLo = this.reg(d);
-    const aHi = wide ? this.reg(d + 1) : '0';
     const logic = op === Op.AND || op === Op.OR || op === Op.XOR || op === Op.TEST;
     if (p.liveFlags !== 0 || op === Op.ADC || op === Op.SBB) {
       // Logic ops clear CF, OF and AF (alu-logic.ts): when only those are observed, that is all there is to do.
@@ -570,6 +637,137 @@ class Emitter {
       } else this.setReg(d + 1, '0');
       this.setReg(d, `(${lo} ${o} 1) >>> 0`);
     }
+  }
+
+  /** ALU with a memory operand: the load (a fault point), then the register form's code. */
+  private binaryMem(p: Planned, k: number): void {
+    const insn = p.insn;
+    const wide = insn.osize === 8;
+    this.sync(p, k);
+    this.emit(`cpu.nextRip = ${p.next};`);
+    this.emit('{');
+    const la = this.linear(p, insn.osize, false);
+    this.emit(
+      wide ? `const t = cpu.read64(${la}, cpu.needR), th = cpu.hi;` : `const t = cpu.read32(${la}, cpu.needR), th = 0;`,
+    );
+    const other = p.s >= 0 ? this.reg(2 * p.s) : `${insn.imm >>> 0}`;
+    const otherHi = !wide ? '0' : p.s >= 0 ? this.reg(2 * p.s + 1) : `${insn.immHi >>> 0}`;
+    if (p.d < 0) this.binary(p, -1, 't', 'th', other, otherHi);
+    else this.binary(p, 2 * p.d, this.reg(2 * p.d), wide ? this.reg(2 * p.d + 1) : '0', 't', 'th');
+    this.emit('}');
+    this.emit(`if (cpu.trapPending) { ${this.exitCode(k, `${p.next}`)} }`);
+  }
+
+  /** LEA: effAddrLoHi()'s sum, truncated or zero-extended to the operand size. Flags untouched. */
+  private lea(p: Planned): void {
+    const insn = p.insn;
+    const d = 2 * p.d;
+    const wide = insn.osize === 8;
+    if (insn.asize === 4) {
+      const terms = [`${insn.disp}`];
+      if (insn.base >= 0) terms.push(this.reg(2 * insn.base));
+      if (insn.index >= 0) terms.push(`${this.reg(2 * insn.index)} * ${insn.scale}`);
+      this.setReg(d, `(${terms.join(' + ')}) >>> 0`);
+      this.setReg(d + 1, '0');
+      return;
+    }
+    if (insn.base === Reg.RIP) {
+      const v = p.next + insn.disp;
+      this.setReg(d, `${v >>> 0}`);
+      this.setReg(d + 1, wide ? `${Math.floor(v / 4294967296) >>> 0}` : '0');
+      return;
+    }
+    const terms = [`${insn.disp}`];
+    const hiTerms = ['0'];
+    if (insn.base >= 0) {
+      terms.push(this.reg(2 * insn.base));
+      hiTerms.push(this.reg(2 * insn.base + 1));
+    }
+    if (insn.index >= 0) {
+      terms.push(`${this.reg(2 * insn.index)} * ${insn.scale}`);
+      hiTerms.push(`Math.imul(${this.reg(2 * insn.index + 1)}, ${insn.scale})`);
+    }
+    if (!wide) {
+      this.setReg(d, `(${terms.join(' + ')}) >>> 0`);
+      this.setReg(d + 1, '0');
+      return;
+    }
+    this.emit(`{ const l = ${terms.join(' + ')}; const c = Math.floor(l / 4294967296);`);
+    this.emit(
+      `${this.reg(d + 1)} = (${hiTerms.join(' + ')} + c) >>> 0; ${this.reg(d)} = (l - c * 4294967296) >>> 0; }`,
+    );
+    this.dirty.add(d);
+    this.dirty.add(d + 1);
+  }
+
+  /** SHL/SHR/SAR by a constant: alu-shift.ts's shift() when its flags are observed, else the result alone. */
+  private shift(p: Planned): void {
+    const insn = p.insn;
+    const c = shiftCount(insn);
+    const d = 2 * p.d;
+    const wide = insn.osize === 8;
+    if (c === 0) {
+      // Nothing shifts and no flag changes, but a 32-bit destination is still written (zero-extended).
+      if (!wide) this.setReg(d + 1, '0');
+      return;
+    }
+    const lo = this.reg(d);
+    const hi = wide ? this.reg(d + 1) : '0';
+    const op = insn.op;
+    if (p.liveFlags !== 0) {
+      this.setFlags(`shift(${op}, ${insn.osize}, ${lo}, ${hi}, ${c}, ${this.flags()})`);
+      this.setReg(d, 'aluOut.lo');
+      this.setReg(d + 1, 'aluOut.hi');
+      return;
+    }
+    if (!wide) {
+      this.setReg(
+        d,
+        op === Op.SHL ? `(${lo} << ${c}) >>> 0` : op === Op.SHR ? `${lo} >>> ${c}` : `(${lo} >> ${c}) >>> 0`,
+      );
+      this.setReg(d + 1, '0');
+      return;
+    }
+    let nlo: string;
+    let nhi: string;
+    if (op === Op.SHL) {
+      nlo = c < 32 ? `(${lo} << ${c}) >>> 0` : '0';
+      nhi = c < 32 ? `((${hi} << ${c}) | (${lo} >>> ${32 - c})) >>> 0` : `(${lo} << ${c - 32}) >>> 0`;
+    } else {
+      const top = op === Op.SHR ? '>>>' : '>>';
+      nlo = c < 32 ? `((${lo} >>> ${c}) | (${hi} << ${32 - c})) >>> 0` : `(${hi} ${top} ${c - 32}) >>> 0`;
+      nhi = c < 32 ? `(${hi} ${top} ${c}) >>> 0` : op === Op.SHR ? '0' : `(${hi} >> 31) >>> 0`;
+    }
+    this.emit(`{ const nl = ${nlo}, nh = ${nhi}; ${lo} = nl; ${hi} = nh; }`);
+    this.dirty.add(d);
+    this.dirty.add(d + 1);
+  }
+
+  /** MOVZX r, r/m8 or r/m16 (0F B6 / 0F B7): the memory form is a fault point. */
+  private movzx(p: Planned, k: number): void {
+    const insn = p.insn;
+    const d = 2 * p.d;
+    const byte = insn.opcode === 0xb6;
+    if (p.s >= 0) {
+      const rm = p.s;
+      // Without REX, byte registers 4-7 are AH, CH, DH, BH.
+      const v = !byte
+        ? `${this.reg(2 * rm)} & 0xffff`
+        : insn.rex === 0 && rm >= 4 && rm < 8
+          ? `(${this.reg(2 * (rm - 4))} >>> 8) & 0xff`
+          : `${this.reg(2 * rm)} & 0xff`;
+      this.setReg(d, v);
+      this.setReg(d + 1, '0');
+      return;
+    }
+    this.sync(p, k);
+    this.emit(`cpu.nextRip = ${p.next};`);
+    this.emit('{');
+    const la = this.linear(p, byte ? 1 : 2, false);
+    this.setReg(d, `cpu.${byte ? 'read8' : 'read16'}(${la}, cpu.needR)`);
+    this.setReg(d + 1, '0');
+    this.emit('}');
+    this.emit(`if (cpu.trapPending) { ${this.exitCode(k, `${p.next}`)} }`);
   }
 
   /** MOV r, m / MOV m, r at 32/64 bits through the CPU's TLB fast path (read32/read64, write32/write64). */
