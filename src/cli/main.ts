@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `guestdbg` command. Commands load the backends lazily (see backend.ts); every failure is one line.
+// The `guestdbg` command. A command's module and backend load only when it runs; every failure is one line.
 import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { BackendName } from '../abi/index.js';
