@@ -33,7 +33,7 @@ function program(r: () => bigint, bits: Bits, iterations: number): string {
     const a = `%${pick(regs)}`;
     const b = `%${pick(regs)}`;
     const mem = `${4 * num(62)}(%${bits === 64 ? 'rbx' : 'ebx'})`;
-    switch (num(21)) {
+    switch (num(22)) {
       case 0:
       case 1:
         lines.push(`${pick(BINARY)}${sfx} ${b}, ${a}`);
@@ -62,9 +62,13 @@ function program(r: () => bigint, bits: Bits, iterations: number): string {
       case 9:
         lines.push(`${pick(['shl', 'shr', 'sar', 'rol', 'rcr'])}${sfx} $${num(64)}, ${a}`);
         break;
-      case 10:
-        lines.push(num(2) === 0 ? `imul${sfx} ${b}, ${a}` : `cmov${pick(CC)}${sfx} ${b}, ${a}`);
+      case 10: {
+        const form = num(3);
+        if (form === 0) lines.push(`imul${sfx} ${b}, ${a}`);
+        else if (form === 1) lines.push(`imul${sfx} $${imm32()}, ${b}, ${a}`);
+        else lines.push(`cmov${pick(CC)}${sfx} ${b}, ${a}`);
         break;
+      }
       case 11:
         lines.push(
           `set${pick(CC)} %al`,
@@ -96,11 +100,18 @@ function program(r: () => bigint, bits: Bits, iterations: number): string {
           const x = `%${pick(regs)}`;
           const form = num(6);
           if (form === 0) lines.push(`${pick(UNARY)}${sfx} ${x}`);
-          else if (form === 1) lines.push(`${pick(['shl', 'shr', 'sar'])}${sfx} $${num(2) === 0 ? 1 : num(80)}, ${x}`);
+          else if (form === 1)
+            lines.push(`${pick(['shl', 'shr', 'sar'])}${sfx} ${pick(['$1', `$${num(80)}`, '%cl'])}, ${x}`);
           else if (form === 2)
             lines.push(`lea${sfx} ${imm32() % 100000}(%${pick(regs)},%${pick(regs)},${pick([1, 2, 4, 8])}), ${x}`);
           else lines.push(`${pick(BINARY)}${sfx} %${pick(regs)}, ${x}`);
         }
+        break;
+      case 19:
+        // Byte stores: a low byte register, AH..BH where no REX is needed, an immediate.
+        lines.push(
+          `movb ${pick(bits === 64 ? ['%al', '%dh', '%sil', '%r10b', `$${num(256)}`] : ['%al', '%dh', `$${num(256)}`])}, ${mem}`,
+        );
         break;
       case 18:
         // Memory operands of the other inline forms: CMP/TEST m, r|imm and MOVZX.

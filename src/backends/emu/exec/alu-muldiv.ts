@@ -5,6 +5,7 @@
 // into the upper half"; DIV/IDIV: "The CF, OF, SF, ZF, AF, and PF flags are undefined"; "#DE: if the
 // source operand (divisor) is 0; if the quotient is too large for the designated register".
 import { AF, ARITH, aluOut, CF, OF, PF, SF, ZF } from './alu-out.js';
+import { mulHi32 } from './alu-wide.js';
 
 /** 128-bit product limbs p0 (lowest) .. p3, written by mul64u. */
 let p0 = 0;
@@ -16,13 +17,8 @@ let mLo = 0;
 let mHi = 0;
 
 function mul32u(a: number, b: number): void {
-  const a0 = a & 0xffff;
-  const a1 = a >>> 16;
-  const q0 = a0 * b; // < 2^48
-  const q1 = a1 * b; // < 2^48
-  const low = q0 + (q1 % 65536) * 65536; // < 2^49
-  mLo = low >>> 0;
-  mHi = (Math.floor(q1 / 65536) + Math.floor(low / 4294967296)) >>> 0;
+  mLo = Math.imul(a, b) >>> 0;
+  mHi = mulHi32(a, b);
 }
 
 /** (aHi:aLo) * (bHi:bLo) unsigned -> p3:p2:p1:p0. */

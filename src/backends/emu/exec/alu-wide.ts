@@ -1,4 +1,4 @@
-// 64-bit shifts on (lo, hi) uint32 pairs without BigInt. Results go to `wide` (module-level, reused).
+// 64-bit shifts on (lo, hi) uint32 pairs, and the high half of a 32x32 product, without BigInt. Results go to `wide` (module-level, reused).
 // JS shifts take the count mod 32, so every helper handles counts of 32 and more explicitly.
 
 export const wide = { lo: 0, hi: 0 };
@@ -62,4 +62,12 @@ export function sar64(lo: number, hi: number, n: number): void {
 export function bit64(lo: number, hi: number, k: number): number {
   if (k < 0 || k > 63) return 0;
   return k < 32 ? (lo >>> k) & 1 : (hi >>> (k - 32)) & 1;
+}
+
+/** High 32 bits of the unsigned product of two uint32 values (16-bit limbs: every partial value < 2^53). */
+export function mulHi32(a: number, b: number): number {
+  const q0 = (a & 0xffff) * b;
+  const q1 = (a >>> 16) * b;
+  const low = q0 + (q1 % 65536) * 65536;
+  return (Math.floor(q1 / 65536) + Math.floor(low / 4294967296)) >>> 0;
 }

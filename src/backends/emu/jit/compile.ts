@@ -20,7 +20,8 @@ import { memLinear } from '../cpu/operands.js';
 import { decode } from '../decode/decoder.js';
 import { createInsn, DecodeMode, type Insn, Opnd, Reg, SegReg } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
-import { AF, ARITH, add, aluOut, and, CF, dec, inc, neg, OF, or, shift, sub, xor } from '../exec/alu.js';
+import { AF, ARITH, add, aluOut, and, CF, dec, imul2, inc, neg, OF, or, shift, sub, xor } from '../exec/alu.js';
+import { mulHi32 } from '../exec/alu-wide.js';
 import { checkTarget } from '../exec/branch.js';
 import { specialize } from '../exec/fast.js';
 
@@ -31,9 +32,8 @@ export interface Block {
   readonly rip: number;
   readonly csBase: number;
   readonly mode: number;
-  /** Number of instructions and bytes. */
+  /** Number of instructions. */
   readonly count: number;
-  readonly len: number;
 }
 
 const MAX_INSNS = 64;
@@ -101,10 +101,13 @@ enum Kind {
   /** Inline MOV r, m / MOV m, r|imm at 32/64 bits (may fault: synced like a call). */
   Load,
   Store,
-  /** Inline LEA (cannot fault), SHL/SHR/SAR by a constant, MOVZX. */
+  /** Inline LEA (cannot fault), SHL/SHR/SAR by a constant or CL, MOVZX, IMUL r, r[, imm]. */
   Lea,
   Shift,
   Movzx,
+  Imul,
+  /** Inline MOV m8, r8|imm8 (may fault). */
+  Store8,
   /** Inline ALU with a memory operand (may fault): `op r, m`, or CMP/TEST m, r|imm. */
   BinaryMem,
   /** Inline Jcc/JMP rel (ends the block). */
@@ -114,8 +117,11 @@ enum Kind {
 
 interface Planned {
   insn: Insn;
-  /** RAM offset of its first byte. */
+  /** RAM offset of its first byte, and the index of its Segment. */
   off: number;
+  seg: number;
+  /** A JMP rel whose target's code follows it in the block. */
+  follow: boolean;
   rip: number;
   next: number;
   kind: Kind;
@@ -131,7 +137,20 @@ interface Planned {
 
 /** Classifies an instruction for inline emission. */
 function plan(insn: Insn, off: number, rip: number, next: number, long64: boolean): Planned {
-  const p: Planned = { insn, off, rip, next, kind: Kind.Call, writes: 0, reads: 0, d: -1, s: -1, liveFlags: ARITH };
+  const p: Planned = {
+    insn,
+    off,
+    seg: 0,
+    follow: false,
+    rip,
+    next,
+    kind: Kind.Call,
+    writes: 0,
+    reads: 0,
+    d: -1,
+    s: -1,
+    liveFlags: ARITH,
+  };
   const op = insn.op;
   const size = insn.osize;
   if (op === Op.JCC && insn.o1 === Opnd.Rel) {
@@ -143,20 +162,38 @@ function plan(insn: Insn, off: number, rip: number, next: number, long64: boolea
     p.kind = Kind.Jmp;
     return p;
   }
+  const isMem = insn.mod >= 0 && insn.mod !== 3;
+  if ((op === Op.IMUL2 || (op === Op.IMUL3 && insn.o3 === Opnd.I)) && insn.mod === 3 && (size === 4 || size === 8)) {
+    if (size === 8 && !long64) return p;
+    p.kind = Kind.Imul;
+    p.d = insn.reg;
+    p.s = insn.rm;
+    // CF and OF; SF, ZF, AF and PF are undefined and keep their values here (alu-muldiv.ts mulFlags).
+    p.writes = CF | OF;
+    return p;
+  }
+  if (op === Op.MOV && isMem && size === 1 && insn.o1 === Opnd.E && (insn.o2 === Opnd.G || insn.o2 === Opnd.I)) {
+    p.kind = Kind.Store8;
+    p.s = insn.o2 === Opnd.G ? insn.reg : -1;
+    return p;
+  }
   if ((size !== 4 && size !== 8) || insn.o3 !== Opnd.None) return p;
   if (size === 8 && !long64) return p;
-  const isMem = insn.mod >= 0 && insn.mod !== 3;
   if (op === Op.LEA && insn.asize >= 4 && !(insn.asize === 4 && insn.base === Reg.RIP)) {
     p.kind = Kind.Lea;
     p.d = insn.reg;
     return p;
   }
   if ((op === Op.SHL || op === Op.SHR || op === Op.SAR) && insn.mod === 3) {
-    if (insn.o2 !== Opnd.I && insn.o2 !== Opnd.One) return p;
+    if (insn.o2 !== Opnd.I && insn.o2 !== Opnd.One && insn.o2 !== Opnd.CL) return p;
     p.kind = Kind.Shift;
     p.d = insn.rm;
-    // A masked count of 0 changes nothing, flags included.
-    p.writes = shiftCount(insn) === 0 ? 0 : ARITH;
+    if (insn.o2 === Opnd.CL) {
+      // The count is known only at run time; a masked 0 leaves the flags alone, so the earlier ones stay live.
+      p.s = 1;
+      p.writes = ARITH;
+      p.reads = ARITH;
+    } else p.writes = shiftCount(insn) === 0 ? 0 : ARITH;
     return p;
   }
   if (op === Op.MOVZX && (insn.opcode === 0xb6 || insn.opcode === 0xb7)) {
@@ -261,7 +298,7 @@ function maskRip(v: number, size: number): number {
 }
 
 /** Emission context: the helpers the generated code closes over. */
-const HELPERS = { add, sub, and, or, xor, inc, dec, neg, shift, aluOut, checkTarget, memLinear };
+const HELPERS = { add, sub, and, or, xor, inc, dec, neg, shift, imul2, mulHi32, aluOut, checkTarget, memLinear };
 const HELPER_NAMES = Object.keys(HELPERS);
 const HELPER_VALUES = Object.values(HELPERS);
 
@@ -276,10 +313,14 @@ export function compileBlock(cpu: Cpu, handlers: ExecFn[], off: number, rip: num
   const pageEnd = off - (off % 4096) + 4096;
   const ripSize = long64 ? 8 : mode === DecodeMode.Prot32 ? 4 : 2;
   const planned: Planned[] = [];
+  // The block's code as runs of contiguous bytes: it goes on past a Jcc (the taken side leaves the block) and
+  // follows a JMP within the page, so a loop with branches inside becomes one function.
+  const segs: Segment[] = [{ start: off, end: off }];
+  const seen = new Set<number>();
   let at = off;
   let curRip = rip;
   let crossed = false;
-  while (planned.length < MAX_INSNS && at < pageEnd) {
+  while (planned.length < MAX_INSNS && at < pageEnd && !seen.has(at)) {
     const start = at;
     crossed = false;
     const insn = createInsn();
@@ -297,24 +338,43 @@ export function compileBlock(cpu: Cpu, handlers: ExecFn[], off: number, rip: num
     if (st !== 0 || crossed || !blockable(insn)) break;
     const next = maskRip(curRip + insn.len, ripSize);
     const p = plan(insn, start, curRip, next, long64);
+    p.seg = segs.length - 1;
+    let target = Number.NaN;
     if (p.kind === Kind.Jcc || p.kind === Kind.Jmp) {
       // The target as the interpreter computes it; a non-canonical one (64-bit) goes through the handler.
-      const t = maskRip(next + insn.imm, insn.osize);
-      if (long64 && (t < -CANON || t >= CANON)) p.kind = Kind.Call;
+      target = maskRip(next + insn.imm, insn.osize);
+      if (long64 && (target < -CANON || target >= CANON)) p.kind = Kind.Call;
     }
+    seen.add(start);
     planned.push(p);
     at += insn.len;
+    segs[segs.length - 1]!.end = at;
     curRip = next;
+    // The back edge of a loop on the block's start ends the block: what follows is the loop's exit.
+    if (p.kind === Kind.Jcc && target !== rip) continue;
+    if (p.kind === Kind.Jmp) {
+      const to = at + (target - next);
+      // Follow it when the target is on this page, not yet in the block and not reached by IP wrap-around.
+      if (target !== next + insn.imm || to < pageEnd - 4096 || to >= pageEnd || seen.has(to) || target === rip) break;
+      p.follow = true;
+      segs.push({ start: to, end: to });
+      at = to;
+      curRip = target;
+      continue;
+    }
     if (ENDS_BLOCK[insn.op] === 1) break;
   }
   if (planned.length === 0) return undefined;
+  const lastP = planned[planned.length - 1]!;
+  // A JMP followed to code that could not join the block is its exit after all.
+  lastP.follow = false;
 
   // Flag liveness, backwards: flags are needed exactly at the end, before anything that may fault or call a
   // handler, and where an instruction reads them. Each writer keeps the bits of its output that are observed.
   let live = ARITH;
   for (let k = planned.length - 1; k >= 0; k--) {
     const p = planned[k]!;
-    if (p.kind === Kind.Call || p.kind === Kind.Load || p.kind === Kind.Store) {
+    if (p.kind === Kind.Call || p.kind === Kind.Load || p.kind === Kind.Store || p.kind === Kind.Store8) {
       live = ARITH;
       continue;
     }
@@ -323,15 +383,21 @@ export function compileBlock(cpu: Cpu, handlers: ExecFn[], off: number, rip: num
     live = p.kind === Kind.BinaryMem ? ARITH : (live & ~p.writes) | p.reads;
   }
 
-  const last = planned[planned.length - 1]!;
-  const loops =
-    (last.kind === Kind.Jcc || last.kind === Kind.Jmp) && maskRip(last.next + last.insn.imm, last.insn.osize) === rip;
+  const loops = planned.some(
+    (p) => (p.kind === Kind.Jcc || p.kind === Kind.Jmp) && maskRip(p.next + p.insn.imm, p.insn.osize) === rip,
+  );
   const fns: ExecFn[] = planned.map((p) => specialize(p.insn) ?? handlers[p.insn.op]!);
   const insns: Insn[] = planned.map((p) => p.insn);
-  const e = new Emitter(planned, ram, off, at, rip, loops, long64);
+  const e = new Emitter(planned, ram, segs, rip, loops, long64);
   const factory = new Function('F', 'I', ...HELPER_NAMES, e.source()) as (...a: unknown[]) => Block['fn'];
   const fn = factory(fns, insns, ...HELPER_VALUES);
-  return { fn, rip, csBase: long64 ? 0 : cpu.segBase[1]!, mode, count: planned.length, len: at - off };
+  return { fn, rip, csBase: long64 ? 0 : cpu.segBase[1]!, mode, count: planned.length };
+}
+
+/** A run of the block's bytes in RAM: [start, end). */
+interface Segment {
+  start: number;
+  end: number;
 }
 
 /** `true` when RAM (v: DataView, m: Uint8Array) no longer holds `len` bytes at `off` as they are now. */
@@ -366,8 +432,7 @@ class Emitter {
   constructor(
     private readonly planned: Planned[],
     private readonly ram: Uint8Array,
-    private readonly off: number,
-    private readonly end: number,
+    private readonly segs: Segment[],
     private readonly startRip: number,
     private readonly loops: boolean,
     private readonly long64: boolean,
@@ -378,6 +443,7 @@ class Emitter {
         p.kind !== Kind.Load &&
         p.kind !== Kind.Store &&
         p.kind !== Kind.BinaryMem &&
+        p.kind !== Kind.Store8 &&
         !(p.kind === Kind.Movzx && p.s < 0),
     );
   }
@@ -397,7 +463,7 @@ class Emitter {
     }
     const locals = [...this.used].map((h) => `g${h} = 0`);
     const head = [
-      `const stale = (v, m) => ${bytesCheck(this.ram, this.off, this.end - this.off)};`,
+      `const stale = (v, m) => ${this.segs.map((g) => bytesCheck(this.ram, g.start, g.end - g.start)).join(' || ')};`,
       'return function block(cpu) {',
       'const r = cpu.regs, v = cpu.ramView, m = cpu.ram;',
       `let base = cpu.retired, f = 0${locals.length > 0 ? `, ${locals.join(', ')}` : ''};`,
@@ -480,6 +546,14 @@ class Emitter {
     this.flagsLoaded = false;
   }
 
+  /** `true` when a store changed code of the block after p: the rest of p's run of bytes and the later runs. */
+  private restCheck(p: Planned): string {
+    const g = this.segs[p.seg]!;
+    const from = p.off + p.insn.len;
+    const later = this.segs.slice(p.seg + 1).map((x) => bytesCheck(this.ram, x.start, x.end - x.start));
+    return [bytesCheck(this.ram, from, g.end - from), ...later].join(' || ');
+  }
+
   /** Code that leaves the block: state stored, rip and retired as after instruction k, return 0. */
   private exitCode(k: number, rip: string): string {
     return `${this.flushCode()} cpu.rip = ${rip}; cpu.retired = base + ${k + 1}; return 0;`;
@@ -525,6 +599,12 @@ class Emitter {
       case Kind.Movzx:
         this.movzx(p, k);
         break;
+      case Kind.Imul:
+        this.imul(p);
+        break;
+      case Kind.Store8:
+        this.store8(p, k);
+        break;
       case Kind.Unary:
         this.unary(p, d);
         break;
@@ -547,9 +627,7 @@ class Emitter {
         }
         // An MMIO write or a data breakpoint ends the block after the instruction; so does a store into the
         // rest of the block.
-        const rest = writesMemory(insn)
-          ? ` || ${bytesCheck(this.ram, p.off + insn.len, this.end - p.off - insn.len)}`
-          : '';
+        const rest = writesMemory(insn) ? ` || ${this.restCheck(p)}` : '';
         this.emit(
           `if (cpu.exitKind !== 0 || cpu.trapPending${rest}) { cpu.rip = ${p.next}; cpu.retired = base + ${k + 1}; return 0; }`,
         );
@@ -703,9 +781,18 @@ class Emitter {
   /** SHL/SHR/SAR by a constant: alu-shift.ts's shift() when its flags are observed, else the result alone. */
   private shift(p: Planned): void {
     const insn = p.insn;
-    const c = shiftCount(insn);
     const d = 2 * p.d;
     const wide = insn.osize === 8;
+    if (p.s === 1) {
+      // By CL: shift() masks the count and leaves everything (but a 32-bit destination's upper half) at 0.
+      const call = `shift(${insn.op}, ${insn.osize}, ${this.reg(d)}, ${wide ? this.reg(d + 1) : '0'}, ${this.reg(2)} & 0xff, ${this.flags()})`;
+      if (p.liveFlags !== 0) this.setFlags(call);
+      else this.emit(`${call};`);
+      this.setReg(d, 'aluOut.lo');
+      this.setReg(d + 1, 'aluOut.hi');
+      return;
+    }
+    const c = shiftCount(insn);
     if (c === 0) {
       // Nothing shifts and no flag changes, but a 32-bit destination is still written (zero-extended).
       if (!wide) this.setReg(d + 1, '0');
@@ -741,6 +828,57 @@ class Emitter {
     this.emit(`{ const nl = ${nlo}, nh = ${nhi}; ${lo} = nl; ${hi} = nh; }`);
     this.dirty.add(d);
     this.dirty.add(d + 1);
+  }
+
+  /** IMUL r, r/m (0F AF) and IMUL r, r/m, imm with a register source: imul2() when its flags are observed,
+   *  else the truncated product alone (low 64 bits from 32-bit halves: exact, no BigInt). */
+  private imul(p: Planned): void {
+    const insn = p.insn;
+    const d = 2 * p.d;
+    const s = 2 * p.s;
+    const wide = insn.osize === 8;
+    const three = insn.op === Op.IMUL3;
+    const aLo = this.reg(three ? s : d);
+    const aHi = wide ? this.reg(three ? s + 1 : d + 1) : '0';
+    const bLo = three ? `${insn.imm >>> 0}` : this.reg(s);
+    const bHi = !wide ? '0' : three ? `${insn.immHi >>> 0}` : this.reg(s + 1);
+    if (p.liveFlags !== 0) {
+      this.setFlags(`imul2(${insn.osize}, ${aLo}, ${aHi}, ${bLo}, ${bHi}, ${this.flags()})`);
+      this.setReg(d, 'aluOut.lo');
+      this.setReg(d + 1, 'aluOut.hi');
+      return;
+    }
+    if (!wide) {
+      this.setReg(d, `Math.imul(${aLo}, ${bLo}) >>> 0`);
+      this.setReg(d + 1, '0');
+      return;
+    }
+    this.emit(`{ const nh = (mulHi32(${aLo}, ${bLo}) + Math.imul(${aLo}, ${bHi}) + Math.imul(${aHi}, ${bLo})) >>> 0;`);
+    this.emit(`${this.reg(d)} = Math.imul(${aLo}, ${bLo}) >>> 0; ${this.reg(d + 1)} = nh; }`);
+    this.dirty.add(d);
+    this.dirty.add(d + 1);
+  }
+
+  /** MOV m8, r8 / imm8 (88, C6): a fault point, and a store into the block ends it. */
+  private store8(p: Planned, k: number): void {
+    const insn = p.insn;
+    this.sync(p, k);
+    this.emit(`cpu.nextRip = ${p.next};`);
+    this.emit('{');
+    const la = this.linear(p, 1, true);
+    const r = p.s;
+    const v =
+      r < 0
+        ? `${insn.imm & 0xff}`
+        : insn.rex === 0 && r >= 4 && r < 8
+          ? `(${this.reg(2 * (r - 4))} >>> 8) & 0xff`
+          : `${this.reg(2 * r)} & 0xff`;
+    this.emit(`cpu.write8(${la}, ${v}, cpu.needW);`);
+    const rest = this.restCheck(p);
+    this.emit(
+      `if (cpu.exitKind !== 0 || cpu.trapPending || ${rest}) { cpu.rip = ${p.next}; cpu.retired = base + ${k + 1}; return 0; }`,
+    );
+    this.emit('}');
   }
 
   /** MOVZX r, r/m8 or r/m16 (0F B6 / 0F B7): the memory form is a fault point. */
@@ -786,7 +924,7 @@ class Emitter {
       const hi = p.s >= 0 ? this.reg(2 * p.s + 1) : `${insn.immHi >>> 0}`;
       if (wide) this.emit(`cpu.write64(${la}, ${lo}, ${hi}, cpu.needW);`);
       else this.emit(`cpu.write32(${la}, ${lo}, cpu.needW);`);
-      const rest = bytesCheck(this.ram, p.off + insn.len, this.end - p.off - insn.len);
+      const rest = this.restCheck(p);
       this.emit(
         `if (cpu.exitKind !== 0 || cpu.trapPending || ${rest}) { cpu.rip = ${p.next}; cpu.retired = base + ${k + 1}; return 0; }`,
       );
@@ -835,18 +973,28 @@ class Emitter {
     return 'la';
   }
 
+  /** Jcc/JMP rel: the back edge of a loop on the block's start, a side exit, or a JMP whose target follows. */
   private branch(p: Planned, k: number): void {
     const insn = p.insn;
-    const n = this.planned.length;
+    const last = k === this.planned.length - 1;
     const t = maskRip(p.next + insn.imm, insn.osize);
+    // Outside 64-bit mode a taken target is checked against the CS limit (it may #GP at this instruction).
+    const check = this.long64
+      ? ''
+      : `cpu.rip = cpu.startRip = ${p.rip}; cpu.retired = base + ${k}; checkTarget(cpu, ${t});`;
+    if (p.follow) {
+      if (!this.long64) {
+        this.flush();
+        this.emit(check);
+      }
+      return;
+    }
     const cond = p.kind === Kind.Jcc ? condExpr(insn.opcode & 0xf, this.flags()) : 'true';
-    // Outside 64-bit mode the target is checked against the CS limit (it may #GP at this instruction).
     if (!this.long64) this.flush();
     this.emit(`if (${cond}) {`);
-    if (!this.long64)
-      this.emit(`cpu.rip = cpu.startRip = ${p.rip}; cpu.retired = base + ${k}; checkTarget(cpu, ${t});`);
-    if (this.loops && t === this.startRip && k === n - 1) {
-      this.emit(`base += ${n};`);
+    this.emit(check);
+    if (this.loops && t === this.startRip) {
+      this.emit(`base += ${k + 1};`);
       if (this.pure) {
         this.emit(`if (--turn === 0) { ${this.flushCode()} cpu.rip = ${t}; cpu.retired = base; return 0; }`);
       } else {
@@ -856,6 +1004,6 @@ class Emitter {
       }
       this.emit('continue; }');
     } else this.emit(`${this.exitCode(k, `${t}`)} }`);
-    this.emit(this.exitCode(k, `${p.next}`));
+    if (last) this.emit(this.exitCode(k, `${p.next}`));
   }
 }
