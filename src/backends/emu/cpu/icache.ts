@@ -11,7 +11,8 @@ const MASK = SIZE - 1;
 const MAX_LEN = 15;
 
 export class InsnCache {
-  private readonly insns: Insn[] = Array.from({ length: SIZE }, () => createInsn());
+  /** Created on first use: a guest touches a fraction of the slots, and 16k objects up front cost startup. */
+  private readonly insns: (Insn | undefined)[] = new Array<Insn | undefined>(SIZE);
   /** RAM offset * 4 + decode mode of the entry, or -1. */
   private readonly tag = new Float64Array(SIZE).fill(-1);
   /** The entry's first (up to) four bytes as a little-endian word, and the mask of the bytes it covers. */
@@ -49,7 +50,12 @@ export class InsnCache {
   slotFor(off: number): Insn {
     const slot = off & MASK;
     this.tag[slot] = -1;
-    return this.insns[slot]!;
+    let insn = this.insns[slot];
+    if (insn === undefined) {
+      insn = createInsn();
+      this.insns[slot] = insn;
+    }
+    return insn;
   }
 
   /** Records a successful decode of the instruction at `off` (its bytes must all be in RAM) and its handler. */

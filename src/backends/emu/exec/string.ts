@@ -1,7 +1,8 @@
 // String instructions MOVS STOS LODS CMPS SCAS INS OUTS with REP/REPE/REPNE (SDM vol. 2 "REP/REPE/REPZ/
 // REPNE/REPNZ"). Each iteration commits rSI/rDI/rCX before the next, so a fault mid-way leaves a state from
 // which the instruction restarts where it stopped; long runs yield (rip stays) so interrupts and kicks are
-// taken between chunks, as hardware takes them between iterations.
+// taken between chunks, as hardware takes them between iterations. Forward REP STOS/MOVS in RAM go a page
+// at a time (bulk()) when nothing watches them: the result is that of the iterations, done as one fill/copy.
 
 import type { Cpu, ExecFn } from '../cpu/cpu.js';
 import { PendingExit } from '../cpu/mmu.js';
@@ -97,6 +98,67 @@ function once(cpu: Cpu, insn: Insn, op: number, size: number, delta: number): vo
   }
 }
 
+const PAGE = 4096;
+
+/** Whether the ES destination of a forward string op is a flat segment (no limit check per element). */
+function flatEs(cpu: Cpu): boolean {
+  return cpu.long64 || (cpu.segBase[SegReg.ES] === 0 && cpu.segLimit[SegReg.ES] === 0xffffffff);
+}
+
+/**
+ * REP STOS / REP MOVS (DF = 0) as one block copy or fill within a page of RAM: up to `max` elements, as many
+ * as fit before the destination (and source) page ends. Returns how many were done, 0 when the elementwise
+ * loop must run instead (MMIO, a page-crossing element, overlapping MOVS, a segment with a limit).
+ * Translation happens first, so a #PF is raised before anything changes, exactly as the first iteration's.
+ */
+function bulk(cpu: Cpu, insn: Insn, op: number, size: number, max: number): number {
+  const as = insn.asize;
+  if (as === 2 || !flatEs(cpu)) return 0;
+  const dLa = cpu.linear(SegReg.ES, addrReg(cpu, 7, as), size, true);
+  let n = Math.min(max, Math.floor((PAGE - (dLa & 0xfff)) / size));
+  let sPa = -1;
+  let sLa = 0;
+  if (op === Op.MOVS) {
+    if (
+      !cpu.long64 &&
+      (srcSeg(insn) !== SegReg.DS || cpu.segBase[SegReg.DS] !== 0 || cpu.segLimit[SegReg.DS] !== 0xffffffff)
+    )
+      return 0;
+    sLa = cpu.linear(srcSeg(insn), addrReg(cpu, 6, as), size, false);
+    n = Math.min(n, Math.floor((PAGE - (sLa & 0xfff)) / size));
+  }
+  if (n < 2) return 0;
+  const bytes = n * size;
+  if (op === Op.MOVS) {
+    sPa = cpu.translate(sLa, cpu.needR);
+    if (sPa + bytes > cpu.ramSize) return 0;
+  }
+  const dPa = cpu.translate(dLa, cpu.needW);
+  if (dPa + bytes > cpu.ramSize) return 0;
+  const ram = cpu.ram;
+  if (op === Op.MOVS) {
+    // Elementwise MOVS over overlapping ranges replicates; a block move would not.
+    if (dPa < sPa + bytes && sPa < dPa + bytes) return 0;
+    ram.copyWithin(dPa, sPa, sPa + bytes);
+    advance(cpu, 6, as, bytes);
+  } else if (size === 1) ram.fill(cpu.regs[0]! & 0xff, dPa, dPa + bytes);
+  else {
+    const v = getReg(cpu, 0, size, 1);
+    cpu.physWrite(dPa, size, v, cpu.hi);
+    for (let done = size; done < bytes; done *= 2) ram.copyWithin(dPa + done, dPa, dPa + Math.min(done, bytes - done));
+  }
+  advance(cpu, 7, as, bytes);
+  // rCX -= n at the address size.
+  if (as === 8) cpu.setReg64(1, cpu.reg64(1) - n);
+  else cpu.regs[2] = (cpu.regs[2]! - n) >>> 0;
+  return n;
+}
+
+/** rCX at the address size (a double; exact below 2^53). */
+function count(cpu: Cpu, asize: number): number {
+  return asize === 8 ? cpu.reg64(1) : asize === 4 ? cpu.regs[2]! : cpu.regs[2]! & 0xffff;
+}
+
 function countZero(cpu: Cpu, asize: number): boolean {
   const r = cpu.regs;
   return asize === 8 ? (r[2]! | r[3]!) === 0 : asize === 4 ? r[2] === 0 : (r[2]! & 0xffff) === 0;
@@ -124,8 +186,22 @@ function stringOp(cpu: Cpu, insn: Insn, op: number): void {
   const conditional = op === Op.CMPS || op === Op.SCAS;
   // With the debug unit armed, one iteration per step: traps and single-steps see every iteration.
   let budget = cpu.dbg.active || (cpu.rflags & TF) !== 0 ? 1 : CHUNK;
+  const block = (op === Op.STOS || op === Op.MOVS) && delta > 0 && budget > 1;
   for (;;) {
     if (countZero(cpu, as)) return;
+    if (block) {
+      const left = count(cpu, as);
+      const n = bulk(cpu, insn, op, size, left < 0 ? budget : Math.min(budget, left));
+      if (n > 0) {
+        budget -= n;
+        if (countZero(cpu, as)) return;
+        if (budget <= 0) {
+          cpu.nextRip = cpu.startRip;
+          return;
+        }
+        continue;
+      }
+    }
     once(cpu, insn, op, size, delta);
     decCount(cpu, as);
     if (conditional) {

@@ -785,6 +785,18 @@ class Emitter {
     const wide = insn.osize === 8;
     if (p.s === 1) {
       // By CL: shift() masks the count and leaves everything (but a 32-bit destination's upper half) at 0.
+      if (p.liveFlags === 0 && !wide) {
+        // The result alone: JS shifts take the count mod 32, the masked x86 count of a 32-bit shift.
+        const lo = this.reg(d);
+        const c = `(${this.reg(2)} & 31)`;
+        const op = insn.op;
+        this.setReg(
+          d,
+          op === Op.SHL ? `(${lo} << ${c}) >>> 0` : op === Op.SHR ? `${lo} >>> ${c}` : `(${lo} >> ${c}) >>> 0`,
+        );
+        this.setReg(d + 1, '0');
+        return;
+      }
       const call = `shift(${insn.op}, ${insn.osize}, ${this.reg(d)}, ${wide ? this.reg(d + 1) : '0'}, ${this.reg(2)} & 0xff, ${this.flags()})`;
       if (p.liveFlags !== 0) this.setFlags(call);
       else this.emit(`${call};`);
