@@ -15,8 +15,10 @@
 //   so self-modifying code, code copied over cached code and a debugger's int3 patch are all seen.
 // Results are bit-for-bit those of the interpreter: the inline forms use the same ALU functions for flags,
 // and test/emu/jit-differential.test.ts runs random code both ways.
+
+import { Vector } from '../../../x86/vectors.js';
 import type { Cpu, ExecFn } from '../cpu/cpu.js';
-import { memLinear } from '../cpu/operands.js';
+import { memLinear, memSeg } from '../cpu/operands.js';
 import { decode } from '../decode/decoder.js';
 import { createInsn, DecodeMode, type Insn, Opnd, Reg, SegReg } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
@@ -426,8 +428,15 @@ class Emitter {
   private readonly used = new Set<number>();
   private flagsLoaded = false;
   private flagsDirty = false;
-  /** A block without handler calls or memory accesses keeps every local across its loop's turns. */
+  /** Every half (and whether RFLAGS) this emission ever changed. */
+  private readonly everDirty = new Set<number>();
+  private flagsEverDirty = false;
+  /** A block without handler calls keeps every local across its loop's turns (nothing else invalidates them). */
   private readonly pure: boolean;
+  /** Inline stores: one may rewrite the block's own earlier code, so a loop checks its bytes every turn. */
+  private readonly stores: boolean;
+  /** The exit code of each point where an inline access may throw (pc = its index): the state to store. */
+  private readonly deopt: string[] = [];
 
   constructor(
     private readonly planned: Planned[],
@@ -437,43 +446,52 @@ class Emitter {
     private readonly loops: boolean,
     private readonly long64: boolean,
   ) {
-    this.pure = planned.every(
-      (p) =>
-        p.kind !== Kind.Call &&
-        p.kind !== Kind.Load &&
-        p.kind !== Kind.Store &&
-        p.kind !== Kind.BinaryMem &&
-        p.kind !== Kind.Store8 &&
-        !(p.kind === Kind.Movzx && p.s < 0),
-    );
+    this.pure = planned.every((p) => p.kind !== Kind.Call);
+    this.stores = planned.some((p) => p.kind === Kind.Store || p.kind === Kind.Store8);
+  }
+
+  /** The body's code with the current locals state; also what it uses and changes (for a dry run). */
+  private body(): string[] {
+    const out: string[] = [];
+    for (let k = 0; k < this.planned.length; k++) {
+      this.instruction(this.planned[k]!, k);
+      out.push(...this.take());
+    }
+    return out;
   }
 
   source(): string {
-    const body: string[] = [];
     const n = this.planned.length;
-    if (this.loops && this.pure) {
-      // Load everything the loop touches once, before it.
-      for (const p of this.planned) for (const h of this.halvesOf(p)) this.reg(h);
+    const loopsPure = this.loops && this.pure;
+    if (loopsPure) {
+      // A loop that keeps its locals across turns loads all it uses before the first turn, and every way out
+      // stores all it may have changed in any earlier turn (a dry run of the body finds both sets).
+      const dry = new Emitter(this.planned, this.ram, this.segs, this.startRip, this.loops, this.long64);
+      dry.body();
+      for (const h of dry.used) this.reg(h);
       this.flags();
+      for (const h of dry.everDirty) this.dirty.add(h);
+      this.flagsDirty = dry.flagsEverDirty;
     }
     const preload = this.take();
-    for (let k = 0; k < n; k++) {
-      this.instruction(this.planned[k]!, k);
-      body.push(...this.take());
-    }
+    const body = this.body();
     const locals = [...this.used].map((h) => `g${h} = 0`);
     const head = [
       `const stale = (v, m) => ${this.segs.map((g) => bytesCheck(this.ram, g.start, g.end - g.start)).join(' || ')};`,
       'return function block(cpu) {',
       'const r = cpu.regs, v = cpu.ramView, m = cpu.ram;',
-      `let base = cpu.retired, f = 0${locals.length > 0 ? `, ${locals.join(', ')}` : ''};`,
+      `let base = cpu.retired, f = 0, pc = -1${locals.length > 0 ? `, ${locals.join(', ')}` : ''};`,
       'if (stale(v, m)) return -1;',
       ...preload,
+      'try {',
     ];
     if (this.loops) {
       head.push(`for (let turn = ${Math.max(1, Math.floor(LOOP_INSNS / n))}; ; ) {`);
       body.push('}');
     }
+    // An inline access that faults or exits (MMIO read) leaves the state the interpreter would have.
+    const cases = this.deopt.map((c, k) => (c === undefined ? '' : `case ${k}: ${c} break;`)).join(' ');
+    body.push(`} catch (e) { switch (pc) { ${cases} } throw e; }`);
     return [...head, ...body, '};'].join('\n');
   }
 
@@ -483,15 +501,6 @@ class Emitter {
 
   private emit(line: string): void {
     this.out.push(line);
-  }
-
-  /** The register halves an inline instruction reads or writes. */
-  private halvesOf(p: Planned): number[] {
-    const h: number[] = [];
-    for (const reg of [p.d, p.s, p.insn.base, p.insn.index]) {
-      if (reg >= 0 && reg < 16) h.push(2 * reg, 2 * reg + 1);
-    }
-    return h;
   }
 
   /** The local holding register half h (loaded on first use). */
@@ -508,7 +517,12 @@ class Emitter {
     this.used.add(h);
     this.emit(`g${h} = ${value};`);
     this.loaded.add(h);
+    this.markDirty(h);
+  }
+
+  private markDirty(h: number): void {
     this.dirty.add(h);
+    this.everDirty.add(h);
   }
 
   private flags(): string {
@@ -523,6 +537,7 @@ class Emitter {
     this.emit(`f = ${value};`);
     this.flagsLoaded = true;
     this.flagsDirty = true;
+    this.flagsEverDirty = true;
   }
 
   /** The store-back of changed locals (kept loaded), as one string. */
@@ -562,7 +577,21 @@ class Emitter {
   /** The interpreter's view before instruction k may fault: state stored, rip/startRip/retired at k. */
   private sync(p: Planned, k: number): void {
     this.flush();
-    this.emit(`cpu.rip = cpu.startRip = ${p.rip}; cpu.retired = base + ${k};`);
+    this.emit(`pc = -1; cpu.rip = cpu.startRip = ${p.rip}; cpu.retired = base + ${k};`);
+  }
+
+  /** Before an inline memory access: deferred in 64-bit mode (the address comes from the locals), else the
+   *  full sync (memLinear() reads the registers). */
+  private accessPoint(p: Planned, k: number): void {
+    if (this.long64 && p.insn.asize === 8) this.faultPoint(p, k);
+    else this.sync(p, k);
+  }
+
+  /** Before an inline memory access of instruction k: nothing is stored unless it throws (then the catch
+   *  stores what sync() would have, see source()). */
+  private faultPoint(p: Planned, k: number): void {
+    this.emit(`pc = ${k};`);
+    this.deopt[k] = `${this.flushCode()} cpu.rip = cpu.startRip = ${p.rip}; cpu.retired = base + ${k};`;
   }
 
   private instruction(p: Planned, k: number): void {
@@ -677,8 +706,8 @@ class Emitter {
       this.emit(`{ const l = ${aLo} ${o} ${bLo};`);
       const carry = op === Op.ADD ? '(l > 4294967295 ? 1 : 0)' : '(l < 0 ? 1 : 0)';
       this.emit(`${this.reg(d + 1)} = (${aHi} ${o} ${bHi} ${o} ${carry}) >>> 0; ${this.reg(d)} = l >>> 0; }`);
-      this.dirty.add(d);
-      this.dirty.add(d + 1);
+      this.markDirty(d);
+      this.markDirty(d + 1);
       return;
     }
     const o = op === Op.XOR ? '^' : op === Op.OR ? '|' : '&';
@@ -721,8 +750,7 @@ class Emitter {
   private binaryMem(p: Planned, k: number): void {
     const insn = p.insn;
     const wide = insn.osize === 8;
-    this.sync(p, k);
-    this.emit(`cpu.nextRip = ${p.next};`);
+    this.accessPoint(p, k);
     this.emit('{');
     const la = this.linear(p, insn.osize, false);
     this.emit(
@@ -774,8 +802,8 @@ class Emitter {
     this.emit(
       `${this.reg(d + 1)} = (${hiTerms.join(' + ')} + c) >>> 0; ${this.reg(d)} = (l - c * 4294967296) >>> 0; }`,
     );
-    this.dirty.add(d);
-    this.dirty.add(d + 1);
+    this.markDirty(d);
+    this.markDirty(d + 1);
   }
 
   /** SHL/SHR/SAR by a constant: alu-shift.ts's shift() when its flags are observed, else the result alone. */
@@ -838,8 +866,8 @@ class Emitter {
       nhi = c < 32 ? `(${hi} ${top} ${c}) >>> 0` : op === Op.SHR ? '0' : `(${hi} >> 31) >>> 0`;
     }
     this.emit(`{ const nl = ${nlo}, nh = ${nhi}; ${lo} = nl; ${hi} = nh; }`);
-    this.dirty.add(d);
-    this.dirty.add(d + 1);
+    this.markDirty(d);
+    this.markDirty(d + 1);
   }
 
   /** IMUL r, r/m (0F AF) and IMUL r, r/m, imm with a register source: imul2() when its flags are observed,
@@ -867,15 +895,14 @@ class Emitter {
     }
     this.emit(`{ const nh = (mulHi32(${aLo}, ${bLo}) + Math.imul(${aLo}, ${bHi}) + Math.imul(${aHi}, ${bLo})) >>> 0;`);
     this.emit(`${this.reg(d)} = Math.imul(${aLo}, ${bLo}) >>> 0; ${this.reg(d + 1)} = nh; }`);
-    this.dirty.add(d);
-    this.dirty.add(d + 1);
+    this.markDirty(d);
+    this.markDirty(d + 1);
   }
 
   /** MOV m8, r8 / imm8 (88, C6): a fault point, and a store into the block ends it. */
   private store8(p: Planned, k: number): void {
     const insn = p.insn;
-    this.sync(p, k);
-    this.emit(`cpu.nextRip = ${p.next};`);
+    this.accessPoint(p, k);
     this.emit('{');
     const la = this.linear(p, 1, true);
     const r = p.s;
@@ -887,9 +914,7 @@ class Emitter {
           : `${this.reg(2 * r)} & 0xff`;
     this.emit(`cpu.write8(${la}, ${v}, cpu.needW);`);
     const rest = this.restCheck(p);
-    this.emit(
-      `if (cpu.exitKind !== 0 || cpu.trapPending || ${rest}) { cpu.rip = ${p.next}; cpu.retired = base + ${k + 1}; return 0; }`,
-    );
+    this.emit(`if (cpu.exitKind !== 0 || cpu.trapPending || ${rest}) { ${this.exitCode(k, `${p.next}`)} }`);
     this.emit('}');
   }
 
@@ -910,8 +935,7 @@ class Emitter {
       this.setReg(d + 1, '0');
       return;
     }
-    this.sync(p, k);
-    this.emit(`cpu.nextRip = ${p.next};`);
+    this.accessPoint(p, k);
     this.emit('{');
     const la = this.linear(p, byte ? 1 : 2, false);
     this.setReg(d, `cpu.${byte ? 'read8' : 'read16'}(${la}, cpu.needR)`);
@@ -927,9 +951,8 @@ class Emitter {
     const wide = size === 8;
     const write = p.kind === Kind.Store;
     const d = 2 * p.d;
-    this.sync(p, k);
+    this.accessPoint(p, k);
     this.emit('{');
-    this.emit(`cpu.nextRip = ${p.next};`);
     const la = this.linear(p, size, write);
     if (write) {
       const lo = p.s >= 0 ? this.reg(2 * p.s) : `${insn.imm >>> 0}`;
@@ -937,9 +960,7 @@ class Emitter {
       if (wide) this.emit(`cpu.write64(${la}, ${lo}, ${hi}, cpu.needW);`);
       else this.emit(`cpu.write32(${la}, ${lo}, cpu.needW);`);
       const rest = this.restCheck(p);
-      this.emit(
-        `if (cpu.exitKind !== 0 || cpu.trapPending || ${rest}) { cpu.rip = ${p.next}; cpu.retired = base + ${k + 1}; return 0; }`,
-      );
+      this.emit(`if (cpu.exitKind !== 0 || cpu.trapPending || ${rest}) { ${this.exitCode(k, `${p.next}`)} }`);
     } else {
       if (wide) {
         this.setReg(d, `cpu.read64(${la}, cpu.needR)`);
@@ -963,7 +984,8 @@ class Emitter {
     if (insn.base === Reg.RIP) {
       const la = p.next + insn.disp;
       if (segBase === '' && la >= -CANON && la < CANON) return `${la}`;
-      return `memLinear(cpu, I[${k}], ${size}, ${write})`;
+      // effAddr() of a RIP-relative operand needs nextRip (and no register).
+      return `(cpu.nextRip = ${p.next}, memLinear(cpu, I[${k}], ${size}, ${write}))`;
     }
     // effAddr()'s exact 64-bit sum in halves, then the canonical check linear() makes.
     const terms = [`${insn.disp}`];
@@ -981,7 +1003,9 @@ class Emitter {
       '{ const c = Math.floor(la / 4294967296); la = ((lh + c) | 0) * 4294967296 + (la - c * 4294967296)' +
         `${segBase}; }`,
     );
-    this.emit(`if (la < ${-CANON} || la >= ${CANON}) memLinear(cpu, I[${k}], ${size}, ${write});`);
+    // linear(): a non-canonical address is #SS(0) for a stack-segment operand, else #GP(0).
+    const vector = memSeg(insn) === SegReg.SS ? Vector.SS : Vector.GP;
+    this.emit(`if (la < ${-CANON} || la >= ${CANON}) cpu.raise(${vector}, 0);`);
     return 'la';
   }
 
@@ -993,7 +1017,7 @@ class Emitter {
     // Outside 64-bit mode a taken target is checked against the CS limit (it may #GP at this instruction).
     const check = this.long64
       ? ''
-      : `cpu.rip = cpu.startRip = ${p.rip}; cpu.retired = base + ${k}; checkTarget(cpu, ${t});`;
+      : `pc = -1; cpu.rip = cpu.startRip = ${p.rip}; cpu.retired = base + ${k}; checkTarget(cpu, ${t});`;
     if (p.follow) {
       if (!this.long64) {
         this.flush();
@@ -1008,7 +1032,8 @@ class Emitter {
     if (this.loops && t === this.startRip) {
       this.emit(`base += ${k + 1};`);
       if (this.pure) {
-        this.emit(`if (--turn === 0) { ${this.flushCode()} cpu.rip = ${t}; cpu.retired = base; return 0; }`);
+        const again = this.stores ? ' || stale(v, m)' : '';
+        this.emit(`if (--turn === 0${again}) { ${this.flushCode()} cpu.rip = ${t}; cpu.retired = base; return 0; }`);
       } else {
         // The next turn loads its locals afresh (the body was written for that).
         this.emit(this.flushCode());
