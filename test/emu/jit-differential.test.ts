@@ -6,10 +6,24 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EmuVcpu } from '../../src/backends/emu/vcpu.js';
-import { assemble, CODE, DATA, type Guest, haltedVector, longModeGuest, prot32Guest, runToHlt } from './emu-harness.js';
+import {
+  assemble,
+  CODE,
+  DATA,
+  type Guest,
+  haltedVector,
+  longModeGuest,
+  prot32Guest,
+  realModeGuest,
+  runToHlt,
+} from './emu-harness.js';
 import { rng } from './exec-oracle-lib.js';
 
-type Bits = 32 | 64;
+type Bits = 16 | 32 | 64;
+
+/** Real mode: DS = CS = 0x1000 (the harness), so the data area is DS:0x8000. */
+const DATA16 = 0x8000;
+const DATA16_LINEAR = 0x10000 + DATA16;
 
 const REGS64 = ['rax', 'rdx', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11'];
 const REGS32_OF64 = ['eax', 'edx', 'esi', 'edi', 'r8d', 'r9d', 'r10d', 'r11d'];
@@ -144,6 +158,49 @@ function program(r: () => bigint, bits: Bits, iterations: number): string {
   return lines.join('\n');
 }
 
+/** A random real-mode loop (cx counts the turns, bx points at DATA16): 16- and 32-bit operands (66),
+ *  16- and 32-bit addressing (67), Jcc with 16-bit IP wrap rules, handler calls in between. */
+function program16(r: () => bigint, iterations: number): string {
+  const pick = <T>(a: readonly T[]): T => a[Number(r() % BigInt(a.length))]!;
+  const num = (n: number): number => Number(r() % BigInt(n));
+  const lines: string[] = [`mov $${DATA16}, %ebx`, `mov $${iterations}, %cx`, 'top:'];
+  let label = 0;
+  for (let i = 0, n = 6 + num(20); i < n; i++) {
+    const long = num(2) === 0;
+    const regs = long ? REGS32 : ['ax', 'dx', 'si', 'di', 'bp'];
+    const sfx = long ? 'l' : 'w';
+    const a = `%${pick(regs)}`;
+    const b = `%${pick(regs)}`;
+    const mem = num(2) === 0 ? `${2 * num(60)}(%bx)` : `${4 * num(60)}(%ebx)`;
+    const imm = long ? Number(BigInt.asIntN(32, r())) : num(0x10000);
+    switch (num(9)) {
+      case 0:
+        lines.push(`${pick(BINARY)}${sfx} $${imm}, ${a}`);
+        break;
+      case 1:
+        lines.push(`${pick(UNARY)}${sfx} ${a}`);
+        break;
+      case 2:
+        lines.push(num(2) === 0 ? `mov${sfx} ${mem}, ${a}` : `mov${sfx} ${a}, ${mem}`);
+        break;
+      case 3:
+        lines.push(`${pick(['shl', 'shr', 'sar'])}${sfx} $${num(40)}, ${a}`);
+        break;
+      case 4:
+        lines.push(`j${pick(CC)} L${label}`, `${pick(BINARY)}${sfx} ${b}, ${a}`, `L${label}:`);
+        label++;
+        break;
+      case 5:
+        lines.push(`set${pick(CC)} %al`, `push${sfx} ${b}`, `pop${sfx} ${a}`);
+        break;
+      default:
+        lines.push(`${pick(BINARY)}${sfx} ${b}, ${a}`);
+    }
+  }
+  lines.push('dec %cx', 'jnz top', 'hlt');
+  return lines.join('\n');
+}
+
 interface Outcome {
   regs: string;
   data: string;
@@ -153,7 +210,8 @@ interface Outcome {
 }
 
 function runWith(bits: Bits, code: Uint8Array, seedRegs: bigint[], threshold: number): Outcome {
-  const g: Guest = bits === 64 ? longModeGuest(code) : prot32Guest(code);
+  const g: Guest = bits === 64 ? longModeGuest(code) : bits === 32 ? prot32Guest(code) : realModeGuest(code);
+  const data = bits === 16 ? DATA16_LINEAR : DATA;
   const vcpu = g.vcpu as EmuVcpu;
   vcpu.cpu.jitThreshold = threshold;
   const regs = vcpu.getRegs();
@@ -172,7 +230,7 @@ function runWith(bits: Bits, code: Uint8Array, seedRegs: bigint[], threshold: nu
   const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
   return {
     regs: JSON.stringify(vcpu.getRegs(), (_k, v) => (typeof v === 'bigint' ? v.toString(16) : v)),
-    data: hex(g.ram.subarray(DATA, DATA + 256)),
+    data: hex(g.ram.subarray(data, data + 256)),
     code: hex(g.ram.subarray(CODE, CODE + code.length)),
     retired: vcpu.cpu.retired,
     end,
@@ -183,7 +241,8 @@ function differential(bits: Bits, seed: bigint, programs: number): Set<string> {
   const ends = new Set<string>();
   const r = rng(seed);
   for (let p = 0; p < programs; p++) {
-    const src = program(r, bits, 1 + Number(r() % 40n));
+    const turns = 1 + Number(r() % 40n);
+    const src = bits === 16 ? program16(r, turns) : program(r, bits, turns);
     const code = assemble(src, bits);
     const seedRegs = Array.from({ length: 9 }, () => r());
     const oracle = runWith(bits, code, seedRegs, 0);
@@ -204,5 +263,8 @@ describe('block compiler vs interpreter on random loops', () => {
   });
   it('32-bit protected mode', () => {
     differential(32, 12n, 25);
+  });
+  it('real mode', () => {
+    differential(16, 13n, 20);
   });
 });
