@@ -47,7 +47,7 @@ function program(r: () => bigint, bits: Bits, iterations: number): string {
     const a = `%${pick(regs)}`;
     const b = `%${pick(regs)}`;
     const mem = `${4 * num(62)}(%${bits === 64 ? 'rbx' : 'ebx'})`;
-    switch (num(23)) {
+    switch (num(25)) {
       case 0:
       case 1:
         lines.push(`${pick(BINARY)}${sfx} ${b}, ${a}`);
@@ -127,6 +127,19 @@ function program(r: () => bigint, bits: Bits, iterations: number): string {
           `movb ${pick(bits === 64 ? ['%al', '%dh', '%sil', '%r10b', `$${num(256)}`] : ['%al', '%dh', `$${num(256)}`])}, ${mem}`,
         );
         break;
+      case 21:
+      case 22: {
+        // A flag writer right before a Jcc: the condition read off its operands or result (lazy flags).
+        const w = pick(['cmp', 'sub', 'test', 'and', 'add', 'xor', 'or', 'inc', 'dec']);
+        const form = num(4);
+        // Operands that are equal or differ only in their low bits make every condition's edge cases happen.
+        if (form === 0 && a !== b) lines.push(`mov${sfx} ${a}, ${b}`, `add${sfx} $${num(3) - 1}, ${b}`);
+        const src = form === 1 ? `$${imm32()}` : form === 2 ? a : b;
+        lines.push(w === 'inc' || w === 'dec' ? `${w}${sfx} ${a}` : `${w}${sfx} ${src}, ${a}`);
+        lines.push(`j${pick(CC)} L${label}`, `${pick(UNARY)}${sfx} ${b}`, `L${label}:`);
+        label++;
+        break;
+      }
       case 20:
         // An inline load that faults in a late turn, when its block is hot: #PF beyond the 1 GiB identity map
         // or #GP for a non-canonical address (the compiled code must leave the interpreter's state).
@@ -267,4 +280,73 @@ describe('block compiler vs interpreter on random loops', () => {
   it('real mode', () => {
     differential(16, 13n, 20);
   });
+});
+
+/** Operand values at the edges of every condition: zero, ±1, the 32- and 64-bit sign and carry boundaries,
+ *  equal high halves with different low halves and the reverse. */
+const EDGES = [
+  0n,
+  1n,
+  5n,
+  0x7fffffffn,
+  0x80000000n,
+  0xffffffffn,
+  0x100000000n,
+  0x100000001n,
+  0x7fffffffffffffffn,
+  0x8000000000000000n,
+  0xffffffff00000000n,
+  0xffffffffffffffffn,
+];
+
+/**
+ * Every Jcc condition after every flag writer the compiler leaves lazy, on every ordered pair of EDGES: a loop
+ * over the pairs runs `op b, a; jcc` for the 16 conditions and records which were taken.
+ */
+function conditions(threshold: number, op: string, wide: boolean): string {
+  const sfx = wide ? 'q' : 'l';
+  const [a, b] = wide ? ['%rax', '%rdx'] : ['%eax', '%edx'];
+  const body: string[] = [];
+  CC.forEach((cc, i) => {
+    body.push(`mov (%rbx), %rax`, `mov 8(%rbx), %rdx`);
+    body.push(op === 'inc' || op === 'dec' ? `${op}${sfx} ${a}` : `${op}${sfx} ${b}, ${a}`);
+    body.push(`j${cc} 1f`, `or $${1 << i}, %esi`, '1:');
+  });
+  const src = [
+    `mov $${DATA}, %ebx`,
+    `mov $${DATA + 0x4000}, %edi`,
+    `mov $${EDGES.length ** 2}, %ecx`,
+    'top:',
+    'xor %esi, %esi',
+    ...body,
+    'mov %esi, (%rdi)',
+    'add $16, %rbx',
+    'add $4, %rdi',
+    'dec %ecx',
+    'jnz top',
+    'hlt',
+  ].join('\n');
+  const g = longModeGuest(assemble(src, 64));
+  (g.vcpu as EmuVcpu).cpu.jitThreshold = threshold;
+  let at = DATA;
+  for (const x of EDGES) {
+    for (const y of EDGES) {
+      g.view.setBigUint64(at, x, true);
+      g.view.setBigUint64(at + 8, y, true);
+      at += 16;
+    }
+  }
+  runToHlt(g);
+  return Buffer.from(g.ram.subarray(DATA + 0x4000, DATA + 0x4000 + 4 * EDGES.length ** 2)).toString('hex');
+}
+
+describe('lazy flags: every condition after every flag writer, on edge values', () => {
+  for (const op of ['cmp', 'sub', 'test', 'and', 'or', 'xor', 'add', 'inc', 'dec']) {
+    it(op, () => {
+      for (const wide of [false, true]) {
+        const oracle = conditions(0, op, wide);
+        assert.equal(conditions(1, op, wide), oracle, `${op} ${wide ? 64 : 32}-bit`);
+      }
+    });
+  }
 });

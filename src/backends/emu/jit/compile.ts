@@ -22,7 +22,26 @@ import { memLinear, memSeg } from '../cpu/operands.js';
 import { decode } from '../decode/decoder.js';
 import { createInsn, DecodeMode, type Insn, Opnd, Reg, SegReg } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
-import { AF, ARITH, add, aluOut, and, CF, dec, imul2, inc, neg, OF, or, shift, sub, xor } from '../exec/alu.js';
+import {
+  AF,
+  ARITH,
+  add,
+  aluOut,
+  and,
+  CF,
+  dec,
+  imul2,
+  inc,
+  neg,
+  OF,
+  or,
+  PF,
+  SF,
+  shift,
+  sub,
+  xor,
+  ZF,
+} from '../exec/alu.js';
 import { mulHi32 } from '../exec/alu-wide.js';
 import { checkTarget } from '../exec/branch.js';
 import { specialize } from '../exec/fast.js';
@@ -157,7 +176,7 @@ function plan(insn: Insn, off: number, rip: number, next: number, long64: boolea
   const size = insn.osize;
   if (op === Op.JCC && insn.o1 === Opnd.Rel) {
     p.kind = Kind.Jcc;
-    p.reads = ARITH;
+    p.reads = CC_READS[(insn.opcode & 0xf) >> 1]!;
     return p;
   }
   if (op === Op.JMP && insn.o1 === Opnd.Rel) {
@@ -255,6 +274,9 @@ function plan(insn: Insn, off: number, rip: number, next: number, long64: boolea
   }
   return p;
 }
+
+/** The flags each condition-code pair reads (SDM vol. 1 table B-1): O, B, Z, BE, S, P, L, LE. */
+const CC_READS = [OF, CF, ZF, CF | ZF, SF, PF, SF | OF, ZF | SF | OF];
 
 /** The masked constant count of SHL/SHR/SAR by imm8 or 1. */
 function shiftCount(insn: Insn): number {
@@ -371,29 +393,46 @@ export function compileBlock(cpu: Cpu, handlers: ExecFn[], off: number, rip: num
   // A JMP followed to code that could not join the block is its exit after all.
   lastP.follow = false;
 
-  // Flag liveness, backwards: flags are needed exactly at the end, before anything that may fault or call a
-  // handler, and where an instruction reads them. Each writer keeps the bits of its output that are observed.
-  let live = ARITH;
-  for (let k = planned.length - 1; k >= 0; k--) {
-    const p = planned[k]!;
-    if (p.kind === Kind.Call || p.kind === Kind.Load || p.kind === Kind.Store || p.kind === Kind.Store8) {
-      live = ARITH;
-      continue;
-    }
-    p.liveFlags = live & p.writes;
-    // An access that may fault needs the flags of the instructions before it exact.
-    live = p.kind === Kind.BinaryMem ? ARITH : (live & ~p.writes) | p.reads;
-  }
-
   const loops = planned.some(
     (p) => (p.kind === Kind.Jcc || p.kind === Kind.Jmp) && maskRip(p.next + p.insn.imm, p.insn.osize) === rip,
   );
+  const backEdgeLive = flagLiveness(planned, rip, loops);
   const fns: ExecFn[] = planned.map((p) => specialize(p.insn) ?? handlers[p.insn.op]!);
   const insns: Insn[] = planned.map((p) => p.insn);
-  const e = new Emitter(planned, ram, segs, rip, loops, long64);
+  const e = new Emitter(planned, ram, segs, rip, loops, backEdgeLive, long64);
   const factory = new Function('F', 'I', ...HELPER_NAMES, e.source()) as (...a: unknown[]) => Block['fn'];
   const fn = factory(fns, insns, ...HELPER_VALUES);
   return { fn, rip, csBase: long64 ? 0 : cpu.segBase[1]!, mode, count: planned.length };
+}
+
+/**
+ * Flag liveness, backwards: flags are needed exactly where the block is left, before anything that may fault
+ * or call a handler, and where an instruction reads them; a loop's back edge needs what the block's start
+ * needs (found by iterating to a fixed point). Each writer keeps the bits of its output that are observed.
+ * Returns the flags live at a back edge.
+ */
+function flagLiveness(planned: Planned[], rip: number, loops: boolean): number {
+  let top = 0;
+  for (;;) {
+    let live = ARITH;
+    for (let k = planned.length - 1; k >= 0; k--) {
+      const p = planned[k]!;
+      if (p.kind === Kind.Jcc || (p.kind === Kind.Jmp && !p.follow)) {
+        const taken = loops && maskRip(p.next + p.insn.imm, p.insn.osize) === rip ? top : ARITH;
+        const fall = k === planned.length - 1 ? ARITH : live;
+        live = p.kind === Kind.Jmp ? taken : taken | fall;
+      }
+      if (p.kind === Kind.Call || p.kind === Kind.Load || p.kind === Kind.Store || p.kind === Kind.Store8) {
+        live = ARITH;
+        continue;
+      }
+      p.liveFlags = live & p.writes;
+      // An access that may fault needs the flags of the instructions before it exact.
+      live = p.kind === Kind.BinaryMem ? ARITH : (live & ~p.writes) | p.reads;
+    }
+    if (!loops || (live | top) === top) return top;
+    top |= live;
+  }
 }
 
 /** A run of the block's bytes in RAM: [start, end). */
@@ -428,6 +467,12 @@ class Emitter {
   private readonly used = new Set<number>();
   private flagsLoaded = false;
   private flagsDirty = false;
+  /**
+   * Lazy flags: the last flag-writing ALU op whose flags have not been computed yet. Its operands are in
+   * locals p0..p3 and its result in p4/p5; `compute` is the ALU call that yields RFLAGS from them (and f).
+   * Conditions a Jcc can read off operands or result skip the computation; anything else computes it.
+   */
+  private pending: { op: number; size: number; compute: string } | undefined;
   /** Every half (and whether RFLAGS) this emission ever changed. */
   private readonly everDirty = new Set<number>();
   private flagsEverDirty = false;
@@ -444,6 +489,8 @@ class Emitter {
     private readonly segs: Segment[],
     private readonly startRip: number,
     private readonly loops: boolean,
+    /** Flags the loop's start needs from a back edge (0: the next turn overwrites them before any use). */
+    private readonly backEdgeLive: number,
     private readonly long64: boolean,
   ) {
     this.pure = planned.every((p) => p.kind !== Kind.Call);
@@ -466,7 +513,15 @@ class Emitter {
     if (loopsPure) {
       // A loop that keeps its locals across turns loads all it uses before the first turn, and every way out
       // stores all it may have changed in any earlier turn (a dry run of the body finds both sets).
-      const dry = new Emitter(this.planned, this.ram, this.segs, this.startRip, this.loops, this.long64);
+      const dry = new Emitter(
+        this.planned,
+        this.ram,
+        this.segs,
+        this.startRip,
+        this.loops,
+        this.backEdgeLive,
+        this.long64,
+      );
       dry.body();
       for (const h of dry.used) this.reg(h);
       this.flags();
@@ -480,7 +535,7 @@ class Emitter {
       `const stale = (v, m) => ${this.segs.map((g) => bytesCheck(this.ram, g.start, g.end - g.start)).join(' || ')};`,
       'return function block(cpu) {',
       'const r = cpu.regs, v = cpu.ramView, m = cpu.ram;',
-      `let base = cpu.retired, f = 0, pc = -1${locals.length > 0 ? `, ${locals.join(', ')}` : ''};`,
+      `let base = cpu.retired, f = 0, pc = -1, p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0${locals.length > 0 ? `, ${locals.join(', ')}` : ''};`,
       'if (stale(v, m)) return -1;',
       ...preload,
       'try {',
@@ -525,30 +580,108 @@ class Emitter {
     this.everDirty.add(h);
   }
 
+  /** `f` holding the exact RFLAGS (computing pending flags first). */
   private flags(): string {
-    if (!this.flagsLoaded) {
-      this.emit('f = cpu.rflags;');
-      this.flagsLoaded = true;
+    this.loadFlags();
+    if (this.pending !== undefined) {
+      this.emit(`f = ${this.pending.compute};`);
+      this.pending = undefined;
     }
     return 'f';
   }
 
+  private loadFlags(): void {
+    if (!this.flagsLoaded) {
+      this.emit('f = cpu.rflags;');
+      this.flagsLoaded = true;
+    }
+  }
+
   private setFlags(value: string): void {
     this.emit(`f = ${value};`);
+    this.pending = undefined;
     this.flagsLoaded = true;
     this.flagsDirty = true;
     this.flagsEverDirty = true;
   }
 
-  /** The store-back of changed locals (kept loaded), as one string. */
+  /**
+   * A flag writer whose flags are observed: operands to p0..p3, result to p4/p5 (`result` emits it from
+   * them), flags left pending. INC/DEC keep CF from the flags before: those are computed first.
+   */
+  private setPending(op: number, size: number, a: [string, string], b: [string, string], result: string): void {
+    if (op === Op.INC || op === Op.DEC) this.flags();
+    else this.loadFlags();
+    this.emit(`p0 = ${a[0]}; p1 = ${a[1]}; p2 = ${b[0]}; p3 = ${b[1]};`);
+    this.emit(result);
+    const fn =
+      op === Op.ADD
+        ? 'add'
+        : op === Op.SUB || op === Op.CMP
+          ? 'sub'
+          : op === Op.INC
+            ? 'inc'
+            : op === Op.DEC
+              ? 'dec'
+              : op === Op.XOR
+                ? 'xor'
+                : op === Op.OR
+                  ? 'or'
+                  : 'and';
+    const args =
+      op === Op.INC || op === Op.DEC
+        ? `${size}, p0, p1, f`
+        : op === Op.ADD || op === Op.SUB || op === Op.CMP
+          ? `${size}, p0, p1, p2, p3, 0, f`
+          : `${size}, p0, p1, p2, p3, f`;
+    this.pending = { op, size, compute: `${fn}(${args})` };
+    this.flagsLoaded = true;
+    this.flagsDirty = true;
+    this.flagsEverDirty = true;
+  }
+
+  /** Jcc condition `cc` read off the pending op's operands/result, or undefined when it needs the flags. */
+  private pendingCond(cc: number): string | undefined {
+    const pd = this.pending;
+    if (pd === undefined) return undefined;
+    const wide = pd.size === 8;
+    const zero = wide ? '(p4 | p5) === 0' : 'p4 === 0';
+    const sign = wide ? '(p5 >>> 31) === 1' : '(p4 >>> 31) === 1';
+    let e: string | undefined;
+    const pair = cc >> 1;
+    const sub = pd.op === Op.SUB || pd.op === Op.CMP;
+    const logic = pd.op === Op.AND || pd.op === Op.OR || pd.op === Op.XOR || pd.op === Op.TEST;
+    if (pair === 2) e = zero;
+    else if (pair === 4) e = sign;
+    else if (sub && pair === 1) e = wide ? '(p1 < p3 || (p1 === p3 && p0 < p2))' : 'p0 < p2';
+    else if (sub && pair === 3) e = wide ? '(p1 < p3 || (p1 === p3 && p0 <= p2))' : 'p0 <= p2';
+    else if (sub && pair === 6) e = wide ? '((p1 | 0) < (p3 | 0) || (p1 === p3 && p0 < p2))' : '(p0 | 0) < (p2 | 0)';
+    else if (sub && pair === 7) e = wide ? '((p1 | 0) < (p3 | 0) || (p1 === p3 && p0 <= p2))' : '(p0 | 0) <= (p2 | 0)';
+    // Logic ops clear CF and OF: B is never taken, BE is Z, L is S, LE is Z or S, O never.
+    else if (logic && pair === 0) e = 'false';
+    else if (logic && pair === 1) e = 'false';
+    else if (logic && pair === 3) e = zero;
+    else if (logic && pair === 6) e = sign;
+    else if (logic && pair === 7) e = `(${zero} || ${sign})`;
+    if (e === undefined) return undefined;
+    return (cc & 1) !== 0 ? `!(${e})` : e;
+  }
+
+  /** The store-back of changed register locals, as one string. */
+  private flushRegsCode(): string {
+    return [...this.dirty].map((h) => `r[${h}] = g${h};`).join(' ');
+  }
+
+  /** The store-back of changed locals (kept loaded), pending flags computed, as one string. */
   private flushCode(): string {
-    const parts: string[] = [];
-    for (const h of this.dirty) parts.push(`r[${h}] = g${h};`);
+    const parts: string[] = [this.flushRegsCode()];
+    if (this.pending !== undefined) parts.push(`f = ${this.pending.compute};`);
     if (this.flagsDirty) parts.push('cpu.rflags = f;');
     return parts.join(' ');
   }
 
   private flush(): void {
+    if (this.pending !== undefined) this.flags();
     const c = this.flushCode();
     if (c !== '') this.emit(c);
     this.dirty.clear();
@@ -673,6 +806,24 @@ class Emitter {
     const wide = size === 8;
     const store = op !== Op.CMP && op !== Op.TEST;
     const logic = op === Op.AND || op === Op.OR || op === Op.XOR || op === Op.TEST;
+    if (p.liveFlags !== 0 && op !== Op.ADC && op !== Op.SBB && !(logic && (p.liveFlags & ~(CF | OF | AF)) === 0)) {
+      // Flags left pending (computed only where something needs them all).
+      const o =
+        op === Op.ADD ? '+' : op === Op.SUB || op === Op.CMP ? '-' : op === Op.XOR ? '^' : op === Op.OR ? '|' : '&';
+      let result: string;
+      if (!wide) result = `p4 = (p0 ${o} p2) >>> 0; p5 = 0;`;
+      else if (op === Op.ADD)
+        result = '{ const l = p0 + p2; p4 = l >>> 0; p5 = (p1 + p3 + (l > 4294967295 ? 1 : 0)) >>> 0; }';
+      else if (op === Op.SUB || op === Op.CMP)
+        result = '{ const l = p0 - p2; p4 = l >>> 0; p5 = (p1 - p3 - (l < 0 ? 1 : 0)) >>> 0; }';
+      else result = `p4 = (p0 ${o} p2) >>> 0; p5 = (p1 ${o} p3) >>> 0;`;
+      this.setPending(op, size, [aLo, aHi], [bLo, bHi], result);
+      if (store) {
+        this.setReg(d, 'p4');
+        this.setReg(d + 1, 'p5');
+      }
+      return;
+    }
     if (p.liveFlags !== 0 || op === Op.ADC || op === Op.SBB) {
       // Logic ops clear CF, OF and AF (alu-logic.ts): when only those are observed, that is all there is to do.
       if (logic && (p.liveFlags & ~(CF | OF | AF)) === 0) this.setFlags(`${this.flags()} & ${~p.liveFlags}`);
@@ -721,6 +872,18 @@ class Emitter {
     const wide = size === 8;
     const lo = this.reg(d);
     const hi = wide ? this.reg(d + 1) : '0';
+    if (p.liveFlags !== 0 && (op === Op.INC || op === Op.DEC)) {
+      const o = op === Op.INC ? '+' : '-';
+      const result = !wide
+        ? `p4 = (p0 ${o} 1) >>> 0; p5 = 0;`
+        : op === Op.INC
+          ? 'p4 = (p0 + 1) >>> 0; p5 = (p1 + (p0 === 4294967295 ? 1 : 0)) >>> 0;'
+          : 'p4 = (p0 - 1) >>> 0; p5 = (p1 - (p0 === 0 ? 1 : 0)) >>> 0;';
+      this.setPending(op, size, [lo, hi], ['1', '0'], result);
+      this.setReg(d, 'p4');
+      this.setReg(d + 1, 'p5');
+      return;
+    }
     if (p.liveFlags !== 0) {
       const fn = op === Op.INC ? 'inc' : op === Op.DEC ? 'dec' : 'neg';
       this.setFlags(`${fn}(${size}, ${lo}, ${hi}, ${this.flags()})`);
@@ -1025,19 +1188,26 @@ class Emitter {
       }
       return;
     }
-    const cond = p.kind === Kind.Jcc ? condExpr(insn.opcode & 0xf, this.flags()) : 'true';
+    const cc = insn.opcode & 0xf;
+    const cond = p.kind !== Kind.Jcc ? 'true' : (this.pendingCond(cc) ?? condExpr(cc, this.flags()));
     if (!this.long64) this.flush();
     this.emit(`if (${cond}) {`);
     this.emit(check);
     if (this.loops && t === this.startRip) {
       this.emit(`base += ${k + 1};`);
+      // The next turn starts with exact flags in f unless it overwrites them before any use.
+      const carry = this.pending !== undefined && this.backEdgeLive !== 0 ? `f = ${this.pending.compute};` : '';
+      const out = `${this.flushCode()} cpu.rip = ${t}; cpu.retired = base; return 0;`;
       if (this.pure) {
         const again = this.stores ? ' || stale(v, m)' : '';
-        this.emit(`if (--turn === 0${again}) { ${this.flushCode()} cpu.rip = ${t}; cpu.retired = base; return 0; }`);
+        this.emit(`if (--turn === 0${again}) { ${out} }`);
+        this.emit(carry);
       } else {
         // The next turn loads its locals afresh (the body was written for that).
-        this.emit(this.flushCode());
-        this.emit(`if (--turn === 0 || stale(v, m)) { cpu.rip = ${t}; cpu.retired = base; return 0; }`);
+        this.emit(`if (--turn === 0 || stale(v, m)) { ${out} }`);
+        this.emit(carry);
+        this.emit(this.flushRegsCode());
+        if (this.backEdgeLive !== 0 && this.flagsDirty) this.emit('cpu.rflags = f;');
       }
       this.emit('continue; }');
     } else this.emit(`${this.exitCode(k, `${t}`)} }`);
