@@ -40,6 +40,7 @@ function program(r: () => bigint, bits: Bits, iterations: number): string {
   const lines: string[] = [`mov $${DATA}, %ebx`, `mov $${iterations}, %ecx`, 'top:'];
   const n = 6 + num(24);
   let label = 0;
+  const functions: string[] = [];
   for (let i = 0; i < n; i++) {
     const wide = bits === 64 && num(2) === 0;
     const regs = bits === 32 ? REGS32 : wide ? REGS64 : REGS32_OF64;
@@ -47,7 +48,7 @@ function program(r: () => bigint, bits: Bits, iterations: number): string {
     const a = `%${pick(regs)}`;
     const b = `%${pick(regs)}`;
     const mem = `${4 * num(62)}(%${bits === 64 ? 'rbx' : 'ebx'})`;
-    switch (num(25)) {
+    switch (num(26)) {
       case 0:
       case 1:
         lines.push(`${pick(BINARY)}${sfx} ${b}, ${a}`);
@@ -127,6 +128,14 @@ function program(r: () => bigint, bits: Bits, iterations: number): string {
           `movb ${pick(bits === 64 ? ['%al', '%dh', '%sil', '%r10b', `$${num(256)}`] : ['%al', '%dh', `$${num(256)}`])}, ${mem}`,
         );
         break;
+      case 23:
+        // Calls to small functions after the loop (64-bit: inline CALL, RET, PUSH imm/POP).
+        if (bits === 64) {
+          lines.push(`call F${label}`, `pushq $${imm32()}`, `popq ${pick(REGS64.map((x) => `%${x}`))}`);
+          functions.push(`F${label}:`, `${pick(BINARY)}${sfx} ${b}, ${a}`, `push %rsi`, `pop %rdi`, 'ret');
+          label++;
+        }
+        break;
       case 21:
       case 22: {
         // A flag writer right before a Jcc: the condition read off its operands or result (lazy flags).
@@ -167,7 +176,7 @@ function program(r: () => bigint, bits: Bits, iterations: number): string {
         lines.push(`${pick(['clc', 'stc', 'cmc', 'nop'])}`);
     }
   }
-  lines.push('dec %ecx', 'jnz top', 'hlt');
+  lines.push('dec %ecx', 'jnz top', 'hlt', ...functions);
   return lines.join('\n');
 }
 

@@ -129,6 +129,11 @@ enum Kind {
   Imul,
   /** Inline MOV m8, r8|imm8 (may fault). */
   Store8,
+  /** Inline 64-bit PUSH r/imm, POP r, CALL rel and RET (may fault; CALL may be followed like JMP). */
+  Push,
+  Pop,
+  CallRel,
+  Ret,
   /** Inline ALU with a memory operand (may fault): `op r, m`, or CMP/TEST m, r|imm. */
   BinaryMem,
   /** Inline Jcc/JMP rel (ends the block). */
@@ -192,6 +197,27 @@ function plan(insn: Insn, off: number, rip: number, next: number, long64: boolea
     // CF and OF; SF, ZF, AF and PF are undefined and keep their values here (alu-muldiv.ts mulFlags).
     p.writes = CF | OF;
     return p;
+  }
+  if (long64 && size === 8) {
+    if (op === Op.PUSH && (insn.o1 === Opnd.Z || insn.o1 === Opnd.I)) {
+      p.kind = Kind.Push;
+      p.s = insn.o1 === Opnd.Z ? insn.zreg : -1;
+      return p;
+    }
+    // POP RSP ("increments the stack pointer before" writing it) stays with the handler.
+    if (op === Op.POP && insn.o1 === Opnd.Z && insn.zreg !== Reg.RSP) {
+      p.kind = Kind.Pop;
+      p.d = insn.zreg;
+      return p;
+    }
+    if (op === Op.CALL && insn.o1 === Opnd.Rel) {
+      p.kind = Kind.CallRel;
+      return p;
+    }
+    if (op === Op.RET && insn.o1 === Opnd.None) {
+      p.kind = Kind.Ret;
+      return p;
+    }
   }
   if (op === Op.MOV && isMem && size === 1 && insn.o1 === Opnd.E && (insn.o2 === Opnd.G || insn.o2 === Opnd.I)) {
     p.kind = Kind.Store8;
@@ -364,7 +390,7 @@ export function compileBlock(cpu: Cpu, handlers: ExecFn[], off: number, rip: num
     const p = plan(insn, start, curRip, next, long64);
     p.seg = segs.length - 1;
     let target = Number.NaN;
-    if (p.kind === Kind.Jcc || p.kind === Kind.Jmp) {
+    if (p.kind === Kind.Jcc || p.kind === Kind.Jmp || p.kind === Kind.CallRel) {
       // The target as the interpreter computes it; a non-canonical one (64-bit) goes through the handler.
       target = maskRip(next + insn.imm, insn.osize);
       if (long64 && (target < -CANON || target >= CANON)) p.kind = Kind.Call;
@@ -376,7 +402,7 @@ export function compileBlock(cpu: Cpu, handlers: ExecFn[], off: number, rip: num
     curRip = next;
     // The back edge of a loop on the block's start ends the block: what follows is the loop's exit.
     if (p.kind === Kind.Jcc && target !== rip) continue;
-    if (p.kind === Kind.Jmp) {
+    if (p.kind === Kind.Jmp || p.kind === Kind.CallRel) {
       const to = at + (target - next);
       // Follow it when the target is on this page, not yet in the block and not reached by IP wrap-around.
       if (target !== next + insn.imm || to < pageEnd - 4096 || to >= pageEnd || seen.has(to) || target === rip) break;
@@ -422,7 +448,7 @@ function flagLiveness(planned: Planned[], rip: number, loops: boolean): number {
         const fall = k === planned.length - 1 ? ARITH : live;
         live = p.kind === Kind.Jmp ? taken : taken | fall;
       }
-      if (p.kind === Kind.Call || p.kind === Kind.Load || p.kind === Kind.Store || p.kind === Kind.Store8) {
+      if (FAULT_POINT.has(p.kind)) {
         live = ARITH;
         continue;
       }
@@ -434,6 +460,18 @@ function flagLiveness(planned: Planned[], rip: number, loops: boolean): number {
     top |= live;
   }
 }
+
+/** Kinds that may fault or leave the block with a computed target: the flags must be exact before them. */
+const FAULT_POINT = new Set<Kind>([
+  Kind.Call,
+  Kind.Load,
+  Kind.Store,
+  Kind.Store8,
+  Kind.Push,
+  Kind.Pop,
+  Kind.CallRel,
+  Kind.Ret,
+]);
 
 /** A run of the block's bytes in RAM: [start, end). */
 interface Segment {
@@ -494,7 +532,9 @@ class Emitter {
     private readonly long64: boolean,
   ) {
     this.pure = planned.every((p) => p.kind !== Kind.Call);
-    this.stores = planned.some((p) => p.kind === Kind.Store || p.kind === Kind.Store8);
+    this.stores = planned.some(
+      (p) => p.kind === Kind.Store || p.kind === Kind.Store8 || p.kind === Kind.Push || p.kind === Kind.CallRel,
+    );
   }
 
   /** The body's code with the current locals state; also what it uses and changes (for a dry run). */
@@ -767,6 +807,26 @@ class Emitter {
       case Kind.Store8:
         this.store8(p, k);
         break;
+      case Kind.Push:
+        this.push(
+          p,
+          k,
+          p.s >= 0 ? this.reg(2 * p.s) : `${p.insn.imm >>> 0}`,
+          p.s >= 0 ? this.reg(2 * p.s + 1) : `${p.insn.immHi >>> 0}`,
+        );
+        break;
+      case Kind.Pop:
+        this.pop(p, k);
+        break;
+      case Kind.CallRel: {
+        this.push(p, k, `${p.next >>> 0}`, `${Math.floor(p.next / 4294967296) >>> 0}`);
+        const t = p.next + p.insn.imm;
+        if (!p.follow) this.emit(this.exitCode(k, `${t}`));
+        return;
+      }
+      case Kind.Ret:
+        this.ret(p, k);
+        return;
       case Kind.Unary:
         this.unary(p, d);
         break;
@@ -1079,6 +1139,60 @@ class Emitter {
     const rest = this.restCheck(p);
     this.emit(`if (cpu.exitKind !== 0 || cpu.trapPending || ${rest}) { ${this.exitCode(k, `${p.next}`)} }`);
     this.emit('}');
+  }
+
+  /** RSP - 8 as halves (the locals sl/sh) and as a linear address `la`, with linear()'s #SS(0) check. */
+  private stackSlot(delta: number): void {
+    const lo = this.reg(8);
+    const hi = this.reg(9);
+    this.emit(`let sl = ${lo} + ${delta}, sh = ${hi};`);
+    this.emit(
+      'if (sl < 0) { sl += 4294967296; sh = (sh - 1) >>> 0; } else if (sl > 4294967295) { sl -= 4294967296; sh = (sh + 1) >>> 0; }',
+    );
+  }
+
+  /** PUSH (and CALL's push): the value is taken before RSP moves; RSP changes only once the write succeeded. */
+  private push(p: Planned, k: number, lo: string, hi: string): void {
+    this.accessPoint(p, k);
+    this.emit(`{ const v0 = ${lo}, v1 = ${hi};`);
+    this.stackSlot(-8);
+    this.emit('const la = (sh | 0) * 4294967296 + sl;');
+    this.emit(`if (la < ${-CANON} || la >= ${CANON}) cpu.raise(${Vector.SS}, 0);`);
+    this.emit('cpu.write64(la, v0, v1, cpu.needW);');
+    this.emit(`${this.reg(8)} = sl; ${this.reg(9)} = sh; }`);
+    this.markDirty(8);
+    this.markDirty(9);
+    this.emit(
+      `if (cpu.exitKind !== 0 || cpu.trapPending || ${this.restCheck(p)}) { ${this.exitCode(k, `${p.next}`)} }`,
+    );
+  }
+
+  /** POP r64: read at RSP, then RSP += 8 and the register (RSP itself is not handled here). */
+  private pop(p: Planned, k: number): void {
+    this.accessPoint(p, k);
+    const d = 2 * p.d;
+    this.emit(`{ const la = (${this.reg(9)} | 0) * 4294967296 + ${this.reg(8)};`);
+    this.emit(`if (la < ${-CANON} || la >= ${CANON}) cpu.raise(${Vector.SS}, 0);`);
+    this.emit('const v0 = cpu.read64(la, cpu.needR), v1 = cpu.hi;');
+    this.stackSlot(8);
+    this.emit(`${this.reg(8)} = sl; ${this.reg(9)} = sh; ${this.reg(d)} = v0; ${this.reg(d + 1)} = v1; }`);
+    for (const h of [8, 9, d, d + 1]) this.markDirty(h);
+    this.emit(`if (cpu.trapPending) { ${this.exitCode(k, `${p.next}`)} }`);
+  }
+
+  /** RET: pop the return address; "#GP(0) if the return instruction pointer is non-canonical" (before RSP
+   *  moves); the block ends there. */
+  private ret(p: Planned, k: number): void {
+    this.accessPoint(p, k);
+    this.emit(`{ const la = (${this.reg(9)} | 0) * 4294967296 + ${this.reg(8)};`);
+    this.emit(`if (la < ${-CANON} || la >= ${CANON}) cpu.raise(${Vector.SS}, 0);`);
+    this.emit('const v0 = cpu.read64(la, cpu.needR), rt = (cpu.hi | 0) * 4294967296 + v0;');
+    this.emit(`if (rt < ${-CANON} || rt >= ${CANON}) cpu.raise(${Vector.GP}, 0);`);
+    this.stackSlot(8);
+    this.emit(`${this.reg(8)} = sl; ${this.reg(9)} = sh;`);
+    this.markDirty(8);
+    this.markDirty(9);
+    this.emit(`${this.exitCode(k, 'rt')} }`);
   }
 
   /** MOVZX r, r/m8 or r/m16 (0F B6 / 0F B7): the memory form is a fault point. */
