@@ -20,7 +20,7 @@ export interface DebugUnit {
   /** After an instruction retired (rip = the next one, rflags as left by it): trap-class #DB (TF/BS, data and
    *  I/O matches recorded during it), host single-step exits. `tfBefore` is RFLAGS.TF before it ran. */
   afterInsn(tfBefore: boolean): void;
-  /** A data access of `size` bytes at linear `la` (fetches excluded). */
+  /** A data access of `size` bytes at linear `la` (fetches excluded) touching a page watchesPage() names. */
   dataAccess(la: number, size: number, write: boolean): void;
   /** Whether any watchpoint covers a byte of the 4 KiB page holding `la`. */
   watchesPage(la: number): boolean;

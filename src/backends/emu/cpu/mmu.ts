@@ -272,8 +272,15 @@ export class CpuMem extends CpuState {
     return this.read16(la, need);
   }
 
+  /** Whether a data access of `size` bytes at `la` touches a page the debug unit watches. */
+  private watched(la: number, size: number): boolean {
+    const d = this.dbg;
+    return d.watchesPage(la) || ((la & 0xfff) + size > 4096 && d.watchesPage(la + size - 1));
+  }
+
   private readSlow(la: number, size: number, need: number): number {
-    if (this.dbg.watchActive && (need & (Need.XS | Need.XU)) === 0) this.dbg.dataAccess(la, size, false);
+    if (this.dbg.watchActive && (need & (Need.XS | Need.XU)) === 0 && this.watched(la, size))
+      this.dbg.dataAccess(la, size, false);
     const po = la & 0xfff;
     if (po + size <= 4096) return this.physRead(this.translate(la, need), size);
     // A page-crossing access: both pages are translated (and may fault) before any byte is used.
@@ -398,7 +405,7 @@ export class CpuMem extends CpuState {
   }
 
   private writeSlow(la: number, size: number, lo: number, hi: number, need: number): void {
-    if (this.dbg.watchActive) this.dbg.dataAccess(la, size, true);
+    if (this.dbg.watchActive && this.watched(la, size)) this.dbg.dataAccess(la, size, true);
     const po = la & 0xfff;
     if (po + size <= 4096) {
       this.physWrite(this.translate(la, need), size, lo, hi);

@@ -74,6 +74,7 @@ export interface DebugCpu {
 export const PENDING_EXIT_DEBUG = PendingExit.Debug;
 
 const TF_RF = RFLAGS.TF | RFLAGS.RF;
+const FILTER_MASK = 4095;
 const PAGE = 4096;
 
 function pc64(la: number): bigint {
@@ -105,6 +106,8 @@ export class EmuDebugUnit {
   private effDr7 = DR7_FIXED1;
   private execEnabled = 0;
   private readonly drWatchPages = new Set<number>();
+  /** Page numbers mod FILTER_MASK + 1 that some watched page (DR or soft) falls on: 0 = surely unwatched. */
+  private readonly watchFilter = new Uint8Array(FILTER_MASK + 1);
   /** Pages holding an enabled DR execution breakpoint or a soft one: compiled blocks stay off them. */
   private readonly execPages = new Set<number>();
   /** Something needs beforeInsn()/afterInsn() at every instruction, wherever it is (no compiled blocks). */
@@ -249,6 +252,9 @@ export class EmuDebugUnit {
     for (const la of this.soft.exec.keys()) this.execPages.add(Math.floor(la / PAGE));
     this.everyInsn = this.hostStep || this.movSsHeld || this.heldAcrossInt || this.deferredDb !== 0;
     this.watchActive = dataSlots !== 0 || this.soft.hasWatch;
+    this.watchFilter.fill(0);
+    for (const vpn of this.drWatchPages) this.watchFilter[vpn & FILTER_MASK] = 1;
+    for (const vpn of this.soft.watchPages) this.watchFilter[vpn & FILTER_MASK] = 1;
     this.ioActive = enabledSlotsOfKind(d7, Dr7Rw.Io) !== 0;
     this.armed =
       this.execEnabled !== 0 ||
@@ -413,7 +419,10 @@ export class EmuDebugUnit {
   }
 
   watchesPage(la: number): boolean {
-    return this.drWatchPages.has(Math.floor(la / PAGE)) || this.soft.watchesPage(la);
+    const vpn = Math.floor(la / PAGE);
+    // Most pages are not watched: one byte of the filter says so without a Set lookup.
+    if (this.watchFilter[vpn & FILTER_MASK] === 0) return false;
+    return this.drWatchPages.has(vpn) || this.soft.watchesPage(la);
   }
 
   ioAccess(port: number, size: number): void {

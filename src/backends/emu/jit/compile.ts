@@ -1,20 +1,25 @@
-// The block compiler: a run of instructions on one code page becomes one JavaScript function (new Function),
-// so a hot loop runs without the interpreter's per-instruction fetch, cache lookup and dispatch.
+// The block compiler: a run of hot instructions on one code page becomes one JavaScript function (new
+// Function), so it runs without the interpreter's per-instruction fetch, cache lookup and dispatch.
 //
-// A block starts at a linear rip, lies within one 4 KiB page of the fast RAM region, and ends after a
-// control transfer, before an instruction it may not contain (anything that changes mode, segments, IF/TF,
-// paging, does I/O or is a software interrupt: those run in the interpreter, see BLOCKABLE), at the page's
-// end, or after MAX_INSNS instructions. Inside a block:
-// - register-only MOV/ALU/INC/DEC/NEG/NOT at 32/64 bits, Jcc and JMP rel are emitted inline; an ALU result's
-//   flags are computed only when something can observe them (flag liveness within the block: a later
-//   instruction reads them, an instruction that may fault needs the exact RFLAGS, or the block ends);
-// - every other instruction calls the interpreter's handler for it (exec/fast.ts's specialised one where
-//   there is one), after storing rip/startRip/nextRip/retired exactly as the interpreter would, so a fault,
-//   an MMIO exit or a read of the retired count (RDTSC) sees the same state.
-// - the block's bytes are compared with RAM on entry (and on every turn of a block that loops on itself),
-//   so self-modifying code, code copied over cached code and a debugger's int3 patch are all seen.
-// Results are bit-for-bit those of the interpreter: the inline forms use the same ALU functions for flags,
-// and test/emu/jit-differential.test.ts runs random code both ways.
+// A block starts at a linear rip and lies within one 4 KiB page of the fast RAM region. It goes on past a
+// Jcc (the taken side leaves the block, or loops back when it targets the block's start) and into the target
+// of a JMP or CALL on the same page; it ends after any other control transfer, before an instruction it may
+// not contain (anything that changes mode, segments, IF/TF or paging, does I/O or is a software interrupt:
+// those run in the interpreter, see BLOCKABLE), at the page's end, or after MAX_INSNS instructions. Inside:
+// - common register, immediate and memory forms (MOV, ALU, INC/DEC/NEG/NOT, LEA, shifts, IMUL, MOVZX, 64-bit
+//   PUSH/POP/CALL/RET, Jcc/JMP) are emitted inline, with guest registers and RFLAGS in JS locals;
+// - flags are lazy: a flag writer whose flags are observed (liveness over the block and its loop) keeps its
+//   operands and result in locals, a Jcc reads its condition off them, and RFLAGS is computed from them only
+//   where something needs it (an exit, a fault, a handler call, a flag reader);
+// - an inline memory access stores nothing first: if it throws (fault, MMIO exit), a catch writes back the
+//   locals, rip, startRip and retired the interpreter would have had at that instruction;
+// - every other instruction calls the interpreter's handler (exec/fast.ts's specialised one where there is
+//   one) after storing that same state, so a fault, an MMIO exit or RDTSC's retired count are exact;
+// - the block's bytes are compared with RAM on entry (and, in a loop with stores, on every turn; after a store
+//   the rest of the block is checked), so self-modifying code, code copied over compiled code and a
+//   debugger's int3 patch are all seen.
+// Results are bit-for-bit the interpreter's: flags come from the same ALU functions, and
+// test/emu/jit-differential.test.ts and jit-debug.test.ts run random code, faults and debug exits both ways.
 
 import { Vector } from '../../../x86/vectors.js';
 import type { Cpu, ExecFn } from '../cpu/cpu.js';
