@@ -1,0 +1,308 @@
+// What a block is made of: which instructions may join one, how each is emitted (Kind), and which of their
+// flags anything observes (flag liveness over the block and its loop). compile.ts decodes, emit.ts writes.
+import { type Insn, Opnd, Reg } from '../decode/insn.js';
+import { Op } from '../decode/ops.js';
+import { ARITH, CF, OF, PF, SF, ZF } from '../exec/alu.js';
+
+/** Ops a block may contain. Anything else — mode, segment, IF/TF, paging, I/O, software interrupts, far
+ *  transfers, HLT, MOV to CR/DR, POPF, string instructions' REP restarts aside — ends the block before it. */
+const BLOCKABLE = new Uint8Array(256);
+/** Ops after which the block ends (they may change rip, or repeat themselves: REP string ops). */
+export const ENDS_BLOCK = new Uint8Array(256);
+for (let op = Op.ADD; op <= Op.SALC; op++) BLOCKABLE[op] = 1;
+for (let op = Op.MOV; op <= Op.MOVNTI; op++) BLOCKABLE[op] = 1;
+for (const op of [Op.PUSH, Op.POP, Op.PUSHF, Op.PUSHA, Op.POPA, Op.ENTER, Op.LEAVE, Op.SETCC, Op.CMOVCC])
+  BLOCKABLE[op] = 1;
+for (let op = Op.CLC; op <= Op.PREFETCH; op++) BLOCKABLE[op] = 1;
+for (let op = Op.FXSAVE; op <= Op.XORPS; op++) BLOCKABLE[op] = 1;
+for (const op of [Op.CALL, Op.JMP, Op.RET, Op.JCC, Op.LOOP, Op.LOOPE, Op.LOOPNE, Op.JRCXZ]) {
+  BLOCKABLE[op] = 1;
+  ENDS_BLOCK[op] = 1;
+}
+for (let op = Op.MOVS; op <= Op.SCAS; op++) {
+  BLOCKABLE[op] = 1;
+  ENDS_BLOCK[op] = 1;
+}
+
+/** Whether a (non-terminating) instruction may store to memory: a memory operand, moffs or an implicit push. */
+export function writesMemory(insn: Insn): boolean {
+  if (insn.mod >= 0 && insn.mod !== 3) return true;
+  const op = insn.op;
+  return insn.o1 === Opnd.Moffs || op === Op.PUSH || op === Op.PUSHF || op === Op.PUSHA || op === Op.ENTER;
+}
+
+/** Whether `insn` may be part of a block (POP into a segment register loads one: not here). */
+export function blockable(insn: Insn): boolean {
+  if (BLOCKABLE[insn.op] !== 1) return false;
+  return !(insn.op === Op.POP && insn.o1 === Opnd.SReg);
+}
+
+export const CANON = 2 ** 47;
+
+/** The general register an operand names (mod=3 E, G, Z, Acc), or -1. */
+function regOf(insn: Insn, kind: number): number {
+  switch (kind) {
+    case Opnd.E:
+      return insn.mod === 3 ? insn.rm : -1;
+    case Opnd.G:
+      return insn.reg;
+    case Opnd.Acc:
+      return 0;
+    case Opnd.Z:
+      return insn.zreg;
+  }
+  return -1;
+}
+
+/** How an instruction is emitted and what it does to the arithmetic flags. */
+export enum Kind {
+  /** A handler call: may fault, read or write anything. */
+  Call,
+  /** Inline register/immediate forms below: cannot fault. */
+  Mov,
+  Binary,
+  Unary,
+  /** Inline MOV r, m / MOV m, r|imm at 32/64 bits (may fault: synced like a call). */
+  Load,
+  Store,
+  /** Inline LEA (cannot fault), SHL/SHR/SAR by a constant or CL, MOVZX, IMUL r, r[, imm]. */
+  Lea,
+  Shift,
+  Movzx,
+  Imul,
+  /** Inline MOV m8, r8|imm8 (may fault). */
+  Store8,
+  /** Inline 64-bit PUSH r/imm, POP r, CALL rel and RET (may fault; CALL may be followed like JMP). */
+  Push,
+  Pop,
+  CallRel,
+  Ret,
+  /** Inline ALU with a memory operand (may fault): `op r, m`, or CMP/TEST m, r|imm. */
+  BinaryMem,
+  /** Inline Jcc/JMP rel (ends the block). */
+  Jcc,
+  Jmp,
+}
+
+export interface Planned {
+  insn: Insn;
+  /** RAM offset of its first byte, and the index of its Segment. */
+  off: number;
+  seg: number;
+  /** A JMP rel whose target's code follows it in the block. */
+  follow: boolean;
+  rip: number;
+  next: number;
+  kind: Kind;
+  /** ARITH bits written / read (inline kinds only). */
+  writes: number;
+  reads: number;
+  /** Destination / source registers (-1: immediate source). */
+  d: number;
+  s: number;
+  /** The ARITH bits of its output that something observes (inline flag writers only). */
+  liveFlags: number;
+}
+
+/** Classifies an instruction for inline emission. */
+export function plan(insn: Insn, off: number, rip: number, next: number, long64: boolean): Planned {
+  const p: Planned = {
+    insn,
+    off,
+    seg: 0,
+    follow: false,
+    rip,
+    next,
+    kind: Kind.Call,
+    writes: 0,
+    reads: 0,
+    d: -1,
+    s: -1,
+    liveFlags: ARITH,
+  };
+  const op = insn.op;
+  const size = insn.osize;
+  if (op === Op.JCC && insn.o1 === Opnd.Rel) {
+    p.kind = Kind.Jcc;
+    p.reads = CC_READS[(insn.opcode & 0xf) >> 1]!;
+    return p;
+  }
+  if (op === Op.JMP && insn.o1 === Opnd.Rel) {
+    p.kind = Kind.Jmp;
+    return p;
+  }
+  const isMem = insn.mod >= 0 && insn.mod !== 3;
+  if ((op === Op.IMUL2 || (op === Op.IMUL3 && insn.o3 === Opnd.I)) && insn.mod === 3 && (size === 4 || size === 8)) {
+    if (size === 8 && !long64) return p;
+    p.kind = Kind.Imul;
+    p.d = insn.reg;
+    p.s = insn.rm;
+    // CF and OF; SF, ZF, AF and PF are undefined and keep their values here (alu-muldiv.ts mulFlags).
+    p.writes = CF | OF;
+    return p;
+  }
+  if (long64 && size === 8) {
+    if (op === Op.PUSH && (insn.o1 === Opnd.Z || insn.o1 === Opnd.I)) {
+      p.kind = Kind.Push;
+      p.s = insn.o1 === Opnd.Z ? insn.zreg : -1;
+      return p;
+    }
+    // POP RSP ("increments the stack pointer before" writing it) stays with the handler.
+    if (op === Op.POP && insn.o1 === Opnd.Z && insn.zreg !== Reg.RSP) {
+      p.kind = Kind.Pop;
+      p.d = insn.zreg;
+      return p;
+    }
+    if (op === Op.CALL && insn.o1 === Opnd.Rel) {
+      p.kind = Kind.CallRel;
+      return p;
+    }
+    if (op === Op.RET && insn.o1 === Opnd.None) {
+      p.kind = Kind.Ret;
+      return p;
+    }
+  }
+  if (op === Op.MOV && isMem && size === 1 && insn.o1 === Opnd.E && (insn.o2 === Opnd.G || insn.o2 === Opnd.I)) {
+    p.kind = Kind.Store8;
+    p.s = insn.o2 === Opnd.G ? insn.reg : -1;
+    return p;
+  }
+  if ((size !== 4 && size !== 8) || insn.o3 !== Opnd.None) return p;
+  if (size === 8 && !long64) return p;
+  if (op === Op.LEA && insn.asize >= 4 && !(insn.asize === 4 && insn.base === Reg.RIP)) {
+    p.kind = Kind.Lea;
+    p.d = insn.reg;
+    return p;
+  }
+  if ((op === Op.SHL || op === Op.SHR || op === Op.SAR) && insn.mod === 3) {
+    if (insn.o2 !== Opnd.I && insn.o2 !== Opnd.One && insn.o2 !== Opnd.CL) return p;
+    p.kind = Kind.Shift;
+    p.d = insn.rm;
+    if (insn.o2 === Opnd.CL) {
+      // The count is known only at run time; a masked 0 leaves the flags alone, so the earlier ones stay live.
+      p.s = 1;
+      p.writes = ARITH;
+      p.reads = ARITH;
+    } else p.writes = shiftCount(insn) === 0 ? 0 : ARITH;
+    return p;
+  }
+  if (op === Op.MOVZX && (insn.opcode === 0xb6 || insn.opcode === 0xb7)) {
+    p.kind = Kind.Movzx;
+    p.d = insn.reg;
+    p.s = isMem ? -1 : insn.rm;
+    return p;
+  }
+  if (op >= Op.ADD && op <= Op.TEST && isMem) {
+    const memFirst = insn.o1 === Opnd.E;
+    // `op r, m` for every op; with the memory operand first only CMP and TEST (no store back to memory).
+    if (
+      memFirst
+        ? (op !== Op.CMP && op !== Op.TEST) || (insn.o2 !== Opnd.G && insn.o2 !== Opnd.I)
+        : insn.o1 !== Opnd.G || insn.o2 !== Opnd.E
+    )
+      return p;
+    p.kind = Kind.BinaryMem;
+    p.d = memFirst ? -1 : insn.reg;
+    p.s = memFirst && insn.o2 === Opnd.G ? insn.reg : -1;
+    p.writes = ARITH;
+    if (op === Op.ADC || op === Op.SBB) p.reads = CF;
+    return p;
+  }
+  if (op === Op.MOV && isMem) {
+    if (insn.o1 === Opnd.G && insn.o2 === Opnd.E) {
+      p.kind = Kind.Load;
+      p.d = insn.reg;
+    } else if (insn.o1 === Opnd.E && (insn.o2 === Opnd.G || insn.o2 === Opnd.I)) {
+      p.kind = Kind.Store;
+      p.s = insn.o2 === Opnd.G ? insn.reg : -1;
+    }
+    return p;
+  }
+  if (op === Op.MOV || (op >= Op.ADD && op <= Op.TEST)) {
+    const d = regOf(insn, insn.o1);
+    const s = regOf(insn, insn.o2);
+    if (d < 0 || (s < 0 && insn.o2 !== Opnd.I)) return p;
+    p.d = d;
+    p.s = s;
+    if (op === Op.MOV) {
+      p.kind = Kind.Mov;
+      return p;
+    }
+    p.kind = Kind.Binary;
+    p.writes = ARITH;
+    if (op === Op.ADC || op === Op.SBB) p.reads = CF;
+    return p;
+  }
+  if (op === Op.INC || op === Op.DEC || op === Op.NEG || op === Op.NOT) {
+    const d = regOf(insn, insn.o1);
+    if (d < 0 || insn.o2 !== Opnd.None) return p;
+    p.kind = Kind.Unary;
+    p.d = d;
+    p.writes = op === Op.NOT ? 0 : op === Op.NEG ? ARITH : ARITH & ~CF;
+    return p;
+  }
+  return p;
+}
+
+/** The flags each condition-code pair reads (SDM vol. 1 table B-1): O, B, Z, BE, S, P, L, LE. */
+const CC_READS = [OF, CF, ZF, CF | ZF, SF, PF, SF | OF, ZF | SF | OF];
+
+/** The masked constant count of SHL/SHR/SAR by imm8 or 1. */
+export function shiftCount(insn: Insn): number {
+  const c = insn.o2 === Opnd.One ? 1 : insn.imm & 0xff;
+  return c & (insn.osize === 8 ? 0x3f : 0x1f);
+}
+
+/** A rip value masked to the code size of `mode`/`osize` (the interpreter's nextRip and branch rules). */
+export function maskRip(v: number, size: number): number {
+  if (size === 8) return v;
+  return size === 4 ? v >>> 0 : v & 0xffff;
+}
+
+/**
+ * Flag liveness, backwards: flags are needed exactly where the block is left, before anything that may fault
+ * or call a handler, and where an instruction reads them; a loop's back edge needs what the block's start
+ * needs (found by iterating to a fixed point). Each writer keeps the bits of its output that are observed.
+ * Returns the flags live at a back edge.
+ */
+export function flagLiveness(planned: Planned[], rip: number, loops: boolean): number {
+  let top = 0;
+  for (;;) {
+    let live = ARITH;
+    for (let k = planned.length - 1; k >= 0; k--) {
+      const p = planned[k]!;
+      if (p.kind === Kind.Jcc || (p.kind === Kind.Jmp && !p.follow)) {
+        const taken = loops && maskRip(p.next + p.insn.imm, p.insn.osize) === rip ? top : ARITH;
+        const fall = k === planned.length - 1 ? ARITH : live;
+        live = p.kind === Kind.Jmp ? taken : taken | fall;
+      }
+      if (FAULT_POINT.has(p.kind)) {
+        live = ARITH;
+        continue;
+      }
+      p.liveFlags = live & p.writes;
+      // An access that may fault needs the flags of the instructions before it exact.
+      live = p.kind === Kind.BinaryMem ? ARITH : (live & ~p.writes) | p.reads;
+    }
+    if (!loops || (live | top) === top) return top;
+    top |= live;
+  }
+}
+
+/** Kinds that may fault or leave the block with a computed target: the flags must be exact before them. */
+export const FAULT_POINT = new Set<Kind>([
+  Kind.Call,
+  Kind.Load,
+  Kind.Store,
+  Kind.Store8,
+  Kind.Push,
+  Kind.Pop,
+  Kind.CallRel,
+  Kind.Ret,
+]);
+
+/** A run of the block's bytes in RAM: [start, end). */
+export interface Segment {
+  start: number;
+  end: number;
+}
