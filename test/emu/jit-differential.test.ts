@@ -359,3 +359,54 @@ describe('lazy flags: every condition after every flag writer, on edge values', 
     });
   }
 });
+
+/** Shift counts at the edges: 0 (no change, no flags), 1, inside a half, at and past 32, past the mask. */
+const COUNTS = [0n, 1n, 5n, 31n, 32n, 33n, 40n, 63n, 64n, 65n, 255n];
+
+/** SHL/SHR/SAR by CL and by constants at 32 and 64 bits on every (value, count) pair, with the flags dead
+ *  (a XOR follows) and observed (a SETcc and Jcc follow). */
+function shifts(threshold: number): string {
+  const body: string[] = ['mov (%rbx), %ecx', 'mov 8(%rbx), %rax'];
+  for (const op of ['shl', 'shr', 'sar']) {
+    for (const [sfx, d] of [
+      ['q', '%rdx'],
+      ['l', '%edx'],
+    ] as const) {
+      body.push('mov %rax, %rdx', `${op}${sfx} %cl, ${d}`, 'xor %esi, %esi', 'mov %rdx, (%rdi)', 'add $8, %rdi');
+      body.push('mov %rax, %rdx', `${op}${sfx} %cl, ${d}`, 'setc %sil', 'jo 1f', 'or $2, %esi', '1:');
+      body.push('mov %rdx, (%rdi)', 'mov %esi, 8(%rdi)', 'add $16, %rdi');
+      body.push('mov %rax, %rdx', `${op}${sfx} $33, ${d}`, `${op}${sfx} $3, ${d}`, 'xor %esi, %esi');
+      body.push('mov %rdx, (%rdi)', 'add $8, %rdi');
+    }
+  }
+  const src = [
+    `mov $${DATA}, %ebx`,
+    `mov $${DATA + 0x4000}, %edi`,
+    `mov $${EDGES.length * COUNTS.length}, %r11d`,
+    'top:',
+    ...body,
+    'add $16, %rbx',
+    'dec %r11d',
+    'jnz top',
+    'hlt',
+  ].join('\n');
+  const g = longModeGuest(assemble(src, 64));
+  (g.vcpu as EmuVcpu).cpu.jitThreshold = threshold;
+  let at = DATA;
+  for (const c of COUNTS) {
+    for (const v of EDGES) {
+      g.view.setBigUint64(at, c, true);
+      g.view.setBigUint64(at + 8, v, true);
+      at += 16;
+    }
+  }
+  runToHlt(g);
+  const n = EDGES.length * COUNTS.length * 3 * 2 * 32;
+  return Buffer.from(g.ram.subarray(DATA + 0x4000, DATA + 0x4000 + n)).toString('hex');
+}
+
+describe('shifts by CL and by constants on edge values and counts', () => {
+  it('SHL, SHR, SAR at 32 and 64 bits, flags dead and observed', () => {
+    assert.equal(shifts(1), shifts(0));
+  });
+});

@@ -610,6 +610,26 @@ export class Emitter {
         this.setReg(d + 1, '0');
         return;
       }
+      if (p.liveFlags === 0) {
+        // 64-bit by CL, the result alone: counts of 32 and more move whole halves (JS shifts are mod 32).
+        const lo = this.reg(d);
+        const hi = this.reg(d + 1);
+        const op = insn.op;
+        const top = op === Op.SAR ? '>>' : '>>>';
+        const small =
+          op === Op.SHL
+            ? `nh = ((${hi} << c) | (${lo} >>> (32 - c))) >>> 0; nl = (${lo} << c) >>> 0;`
+            : `nl = ((${lo} >>> c) | (${hi} << (32 - c))) >>> 0; nh = (${hi} ${top} c) >>> 0;`;
+        const large =
+          op === Op.SHL
+            ? `nh = (${lo} << (c - 32)) >>> 0; nl = 0;`
+            : `nl = (${hi} ${top} (c - 32)) >>> 0; nh = ${op === Op.SAR ? `(${hi} >> 31) >>> 0` : '0'};`;
+        this.emit(`{ const c = ${this.reg(2)} & 63; if (c !== 0) { let nl = 0, nh = 0;`);
+        this.emit(`if (c < 32) { ${small} } else { ${large} } ${lo} = nl; ${hi} = nh; } }`);
+        this.markDirty(d);
+        this.markDirty(d + 1);
+        return;
+      }
       const call = `shift(${insn.op}, ${insn.osize}, ${this.reg(d)}, ${wide ? this.reg(d + 1) : '0'}, ${this.reg(2)} & 0xff, ${this.flags()})`;
       if (p.liveFlags !== 0) this.setFlags(call);
       else this.emit(`${call};`);
