@@ -8,7 +8,7 @@ import { repoRoot } from '../../scripts/build-guests.js';
 import { ElfBytes, readHeader, readSectionHeaders, readSymbols } from '../../src/machine/elf.js';
 import { gdbPresent, runGdbBatch } from '../guests/gdb-runner.js';
 import { RspClient } from './rsp-client.js';
-import { startStub } from './stub-process.js';
+import { SPINNING, startStub } from './stub-process.js';
 
 const root = repoRoot();
 const TIMEOUT_MS = 60_000;
@@ -42,9 +42,9 @@ for (const mode of [[], ['--kvm-style-breakpoints']]) {
   const label = mode.length ? 'kvm-style' : 'soft';
   test(`detach leaves guest memory byte-identical and the guest runs on (${label} breakpoints)`, async (t) => {
     if (!gdbPresent()) return t.skip('gdb is not installed (apt-get install gdb)');
-    const stub = await startStub('loop', ['--wait-gdb', ...mode]);
+    const stub = await startStub(SPINNING.guest, ['--wait-gdb', ...SPINNING.args, ...mode]);
     try {
-      const body = symbol('loop', 'loop_body');
+      const body = symbol(SPINNING.guest, SPINNING.body);
       const at = (off: number) => (body + BigInt(off)).toString(16);
       const c = await RspClient.connect(stub.port);
       assert.match(await c.request('?'), /^T/);
@@ -56,7 +56,7 @@ for (const mode of [[], ['--kvm-style-breakpoints']]) {
       assert.equal(await c.request(region), before);
       assert.equal(await c.request('D'), 'OK');
       c.close();
-      // The guest runs on (loop.elf spins for a long time); a new debugger stops it and finds the code as it was.
+      // The guest runs on; a new debugger stops it and finds the code as it was.
       await new Promise((r) => setTimeout(r, 300));
       const d = await RspClient.connect(stub.port);
       assert.match(await d.request('?'), /^T02/);
@@ -71,12 +71,12 @@ for (const mode of [[], ['--kvm-style-breakpoints']]) {
 
 test('re-attach to a running guest; a dropped connection leaves it paused without breakpoints', async (t) => {
   if (!gdbPresent()) return t.skip('gdb is not installed (apt-get install gdb)');
-  // Without --wait-gdb the guest starts at once (QEMU's -s); loop.elf spins for a long time.
-  const stub = await startStub('loop', ['--kvm-style-breakpoints']);
+  // Without --wait-gdb the guest starts at once (QEMU's -s).
+  const stub = await startStub(SPINNING.guest, [...SPINNING.args, '--kvm-style-breakpoints']);
   try {
-    const first = await gdb('loop', stub.port, ['printf "STOP %lx\\n", $pc', 'detach']);
+    const first = await gdb(SPINNING.guest, stub.port, ['printf "STOP %lx\\n", $pc', 'detach']);
     assert.match(first.stdout, /STOP [0-9a-f]+/);
-    const body = symbol('loop', 'loop_body').toString(16);
+    const body = symbol(SPINNING.guest, SPINNING.body).toString(16);
     const c = await RspClient.connect(stub.port);
     assert.match(await c.request('?'), /^T02/);
     const code = await c.request(`m${body},10`);

@@ -14,6 +14,10 @@ export interface StubProcess {
 
 const START_TIMEOUT_MS = 60_000;
 
+/** A guest that runs on for as long as any test needs (guests/bench/loop.elf with an iteration count that
+ *  outlasts it; guests/loop.elf ends within a second on the compiled emu): its name, `run` options, loop label. */
+export const SPINNING = { guest: 'bench/loop', args: ['--cmdline', 'n=1000000000000'], body: 'bench_loop_body' };
+
 /** Starts guestdbg serving guests/<guest>.elf on a free loopback port; `extra` are more `run` options. */
 export async function startStub(guest: string, extra: readonly string[] = []): Promise<StubProcess> {
   const port = await freeTcpPort();

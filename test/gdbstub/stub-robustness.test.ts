@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { prng } from '../emu/decode-oracle-lib.js';
 import { RspClient } from './rsp-client.js';
-import { startStub } from './stub-process.js';
+import { SPINNING, startStub } from './stub-process.js';
 
 test('Ctrl-C stops a spinning guest within 100 ms, and a second debugger is refused', async (t) => {
-  const vmm = await startStub('loop', ['--wait-gdb']);
+  const vmm = await startStub(SPINNING.guest, ['--wait-gdb', ...SPINNING.args]);
   const port = vmm.port;
   try {
     const c = await RspClient.connect(port);
