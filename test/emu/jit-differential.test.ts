@@ -335,18 +335,24 @@ function conditions(threshold: number, op: string, wide: boolean): string {
     'jnz top',
     'hlt',
   ].join('\n');
+  return overTable(src, threshold, EDGES, EDGES, 4 * EDGES.length ** 2);
+}
+
+/** Runs 64-bit `src` (compiler at `threshold`) over the table of every (x, y) in xs * ys, 16 bytes a pair at
+ *  DATA; returns the `outBytes` it wrote at DATA + 0x4000, in hex. */
+function overTable(src: string, threshold: number, xs: bigint[], ys: bigint[], outBytes: number): string {
   const g = longModeGuest(assemble(src, 64));
   (g.vcpu as EmuVcpu).cpu.jitThreshold = threshold;
   let at = DATA;
-  for (const x of EDGES) {
-    for (const y of EDGES) {
+  for (const x of xs) {
+    for (const y of ys) {
       g.view.setBigUint64(at, x, true);
       g.view.setBigUint64(at + 8, y, true);
       at += 16;
     }
   }
   runToHlt(g);
-  return Buffer.from(g.ram.subarray(DATA + 0x4000, DATA + 0x4000 + 4 * EDGES.length ** 2)).toString('hex');
+  return Buffer.from(g.ram.subarray(DATA + 0x4000, DATA + 0x4000 + outBytes)).toString('hex');
 }
 
 describe('lazy flags: every condition after every flag writer, on edge values', () => {
@@ -390,19 +396,7 @@ function shifts(threshold: number): string {
     'jnz top',
     'hlt',
   ].join('\n');
-  const g = longModeGuest(assemble(src, 64));
-  (g.vcpu as EmuVcpu).cpu.jitThreshold = threshold;
-  let at = DATA;
-  for (const c of COUNTS) {
-    for (const v of EDGES) {
-      g.view.setBigUint64(at, c, true);
-      g.view.setBigUint64(at + 8, v, true);
-      at += 16;
-    }
-  }
-  runToHlt(g);
-  const n = EDGES.length * COUNTS.length * 3 * 2 * 32;
-  return Buffer.from(g.ram.subarray(DATA + 0x4000, DATA + 0x4000 + n)).toString('hex');
+  return overTable(src, threshold, COUNTS, EDGES, EDGES.length * COUNTS.length * 3 * 2 * 32);
 }
 
 describe('shifts by CL and by constants on edge values and counts', () => {

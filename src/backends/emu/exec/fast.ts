@@ -12,7 +12,7 @@ import { add, aluOut, and, binop, dec, inc, neg, not, or, sub, xor } from './alu
 import { checkTarget } from './branch.js';
 
 /** The general register operand `kind` names, or -1 when it is not a general register. */
-function regOf(insn: Insn, kind: number): number {
+export function regOf(insn: Insn, kind: number): number {
   switch (kind) {
     case Opnd.E:
       return insn.mod === 3 ? insn.rm : -1;

@@ -3,6 +3,7 @@
 import { type Insn, Opnd, Reg } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
 import { ARITH, CF, OF, PF, SF, ZF } from '../exec/alu.js';
+import { regOf } from '../exec/fast.js';
 
 /** Ops a block may contain. Anything else — mode, segment, IF/TF, paging, I/O, software interrupts, far
  *  transfers, HLT, MOV to CR/DR, POPF, string instructions' REP restarts aside — ends the block before it. */
@@ -38,21 +39,6 @@ export function blockable(insn: Insn): boolean {
 }
 
 export const CANON = 2 ** 47;
-
-/** The general register an operand names (mod=3 E, G, Z, Acc), or -1. */
-function regOf(insn: Insn, kind: number): number {
-  switch (kind) {
-    case Opnd.E:
-      return insn.mod === 3 ? insn.rm : -1;
-    case Opnd.G:
-      return insn.reg;
-    case Opnd.Acc:
-      return 0;
-    case Opnd.Z:
-      return insn.zreg;
-  }
-  return -1;
-}
 
 /** How an instruction is emitted and what it does to the arithmetic flags. */
 export enum Kind {
