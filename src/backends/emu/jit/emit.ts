@@ -597,7 +597,8 @@ export class Emitter {
     const d = 2 * p.d;
     const wide = insn.osize === 8;
     if (p.s === 1) {
-      // By CL: shift() masks the count and leaves everything (but a 32-bit destination's upper half) at 0.
+      // By CL, known only at run time: shift() masks it; a masked 0 changes nothing but a 32-bit destination's
+      // upper half (zeroed).
       if (p.liveFlags === 0 && !wide) {
         // The result alone: JS shifts take the count mod 32, the masked x86 count of a 32-bit shift.
         const lo = this.reg(d);
@@ -723,7 +724,7 @@ export class Emitter {
     this.emit('}');
   }
 
-  /** RSP - 8 as halves (the locals sl/sh) and as a linear address `la`, with linear()'s #SS(0) check. */
+  /** RSP + delta (±8) as uint32 halves in the locals sl/sh. */
   private stackSlot(delta: number): void {
     const lo = this.reg(8);
     const hi = this.reg(9);

@@ -6,7 +6,7 @@ import { ARITH, CF, OF, PF, SF, ZF } from '../exec/alu.js';
 import { regOf } from '../exec/fast.js';
 
 /** Ops a block may contain. Anything else — mode, segment, IF/TF, paging, I/O, software interrupts, far
- *  transfers, HLT, MOV to CR/DR, POPF, string instructions' REP restarts aside — ends the block before it. */
+ *  transfers, HLT, MOV to CR/DR, POPF — ends the block before it (the interpreter runs it). */
 const BLOCKABLE = new Uint8Array(256);
 /** Ops after which the block ends (they may change rip, or repeat themselves: REP string ops). */
 export const ENDS_BLOCK = new Uint8Array(256);
