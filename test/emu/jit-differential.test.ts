@@ -185,7 +185,16 @@ function program(r: () => bigint, bits: Bits, iterations: number): string {
 function program16(r: () => bigint, iterations: number): string {
   const pick = <T>(a: readonly T[]): T => a[Number(r() % BigInt(a.length))]!;
   const num = (n: number): number => Number(r() % BigInt(n));
-  const lines: string[] = [`mov $${DATA16}, %ebx`, `mov $${iterations}, %cx`, 'top:'];
+  // #GP (a 32-bit-addressed access past the 64 KiB limit) goes to a handler that halts: IVT entry 13.
+  const lines: string[] = [
+    'xor %ax, %ax',
+    'mov %ax, %es',
+    'movw $(gp_handler - 0x10000), %es:52',
+    'movw %cs, %es:54',
+    `mov $${DATA16}, %ebx`,
+    `mov $${iterations}, %cx`,
+    'top:',
+  ];
   let label = 0;
   for (let i = 0, n = 6 + num(20); i < n; i++) {
     const long = num(2) === 0;
@@ -195,9 +204,13 @@ function program16(r: () => bigint, iterations: number): string {
     const b = `%${pick(regs)}`;
     const mem = num(2) === 0 ? `${2 * num(60)}(%bx)` : `${4 * num(60)}(%ebx)`;
     const imm = long ? Number(BigInt.asIntN(32, r())) : num(0x10000);
-    switch (num(9)) {
+    switch (num(10)) {
       case 0:
         lines.push(`${pick(BINARY)}${sfx} $${imm}, ${a}`);
+        break;
+      case 9:
+        // A load that passes the segment limit in a late, compiled turn: #GP from the inline access.
+        if (num(2) === 0) lines.push('movl $41, %edx', 'subl %ecx, %edx', 'shll $12, %edx', 'movl (%ebx,%edx), %eax');
         break;
       case 1:
         lines.push(`${pick(UNARY)}${sfx} ${a}`);
@@ -219,7 +232,7 @@ function program16(r: () => bigint, iterations: number): string {
         lines.push(`${pick(BINARY)}${sfx} ${b}, ${a}`);
     }
   }
-  lines.push('dec %cx', 'jnz top', 'hlt');
+  lines.push('dec %cx', 'jnz top', 'hlt', 'gp_handler: hlt');
   return lines.join('\n');
 }
 

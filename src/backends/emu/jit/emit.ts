@@ -315,10 +315,10 @@ export class Emitter {
     this.emit(`pc = -1; cpu.rip = cpu.startRip = ${p.rip}; cpu.retired = base + ${k};`);
   }
 
-  /** Before an inline memory access: deferred in 64-bit mode (the address comes from the locals), else the
-   *  full sync (memLinear() reads the registers). */
+  /** Before an inline memory access: deferred where the address comes from the locals (64-bit addressing in
+   *  64-bit mode, 32-bit addressing elsewhere), else the full sync (memLinear() reads the registers). */
   private accessPoint(p: Planned, k: number): void {
-    if (this.long64 && p.insn.asize === 8) this.faultPoint(p, k);
+    if ((this.long64 && p.insn.asize === 8) || (!this.long64 && p.insn.asize === 4)) this.faultPoint(p, k);
     else this.sync(p, k);
   }
 
@@ -838,6 +838,13 @@ export class Emitter {
   private linear(p: Planned, size: number, write: boolean): string {
     const insn = p.insn;
     const k = this.planned.indexOf(p);
+    if (!this.long64 && insn.asize === 4) {
+      // effAddr() at 32 bits from the locals, then linear()'s segment checks and base (it reads no register).
+      const terms = [`${insn.disp}`];
+      if (insn.base >= 0) terms.push(this.reg(2 * insn.base));
+      if (insn.index >= 0) terms.push(`${this.reg(2 * insn.index)} * ${insn.scale}`);
+      return `cpu.linear(${memSeg(insn)}, (${terms.join(' + ')}) >>> 0, ${size}, ${write})`;
+    }
     if (!this.long64 || insn.asize !== 8) return `memLinear(cpu, I[${k}], ${size}, ${write})`;
     const seg = insn.seg >= 0 ? insn.seg : -1;
     const segBase = seg === SegReg.FS || seg === SegReg.GS ? ` + cpu.segBase[${seg}]` : '';
@@ -874,20 +881,20 @@ export class Emitter {
     const insn = p.insn;
     const last = k === this.planned.length - 1;
     const t = maskRip(p.next + insn.imm, insn.osize);
-    // Outside 64-bit mode a taken target is checked against the CS limit (it may #GP at this instruction).
-    const check = this.long64
-      ? ''
-      : `pc = -1; cpu.rip = cpu.startRip = ${p.rip}; cpu.retired = base + ${k}; checkTarget(cpu, ${t});`;
+    // Outside 64-bit mode a taken target is checked against the CS limit: it may #GP at this instruction
+    // (the catch then stores the state, as for an access).
+    let check = '';
+    if (!this.long64) {
+      this.faultPoint(p, k);
+      check = this.out.pop()!;
+      check += ` checkTarget(cpu, ${t});`;
+    }
     if (p.follow) {
-      if (!this.long64) {
-        this.flush();
-        this.emit(check);
-      }
+      this.emit(check);
       return;
     }
     const cc = insn.opcode & 0xf;
     const cond = p.kind !== Kind.Jcc ? 'true' : (this.pendingCond(cc) ?? condExpr(cc, this.flags()));
-    if (!this.long64) this.flush();
     this.emit(`if (${cond}) {`);
     this.emit(check);
     if (this.loops && t === this.startRip) {
