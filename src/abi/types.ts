@@ -154,6 +154,9 @@ export interface BackendStats {
   unimplemented: Record<string, number>;
   /** Opcodes that do not decode ("0f 0b"-style), with counts (each raised #UD). */
   undecodable: Record<string, number>;
+  /** emu's block compiler: blocks compiled, blocks dropped because their code changed, and the instructions
+   *  retired inside compiled blocks (the rest were interpreted). */
+  blocks?: { compiled: number; invalidated: number; retired: number };
 }
 
 /** struct kvm_translation */

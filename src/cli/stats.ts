@@ -20,6 +20,14 @@ export function formatStats(s: VcpuRunStats): string {
       `  unimplemented (#UD)   ${unimplemented.map(([k, n]) => `${k} x${n}`).join(', ') || 'none'}`,
       `  undecodable (#UD)     ${undecodable.map(([k, n]) => `${k} x${n}`).join(', ') || 'none'}`,
     );
+    const b = s.backend.blocks;
+    if (b !== undefined) {
+      const total = s.backend.retired ?? 0;
+      const share = total > 0 ? ` (${((100 * b.retired) / total).toFixed(1)} % of instructions)` : '';
+      lines.push(
+        `  compiled blocks       ${b.compiled}, ${b.invalidated} dropped for changed code; ran ${b.retired}${share}`,
+      );
+    }
   } else {
     lines.push('  (this backend keeps no instruction counters)');
   }

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { repoRoot } from '../../scripts/build-guests.js';
+import { DEFAULT_JIT_THRESHOLD } from '../../src/backends/emu/cpu/cpu.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import { buildElf } from '../machine/elf-builder.js';
 import { emuOrSkip } from '../machine/emu-helper.js';
@@ -113,5 +115,17 @@ describe('guestdbg run on emu', { skip }, () => {
     assert.match(r.stderr, /undecodable \(#UD\)\s+0f 38 00 x1/);
     assert.match(r.stderr, /exits\s+Shutdown 1/);
     assert.match(r.stderr, /instructions retired\s+0/);
+  });
+  it('--stats says how much of the guest ran as compiled blocks', (t) => {
+    if (DEFAULT_JIT_THRESHOLD === 0) return t.skip('GUESTDBG_EMU_JIT=off: the block compiler is off');
+    const r = runCli(['run', '--stats', join(repoRoot(), 'guests', 'loop.elf')]);
+    const m =
+      /instructions retired\s+(\d+)[\s\S]*compiled blocks\s+(\d+), (\d+) dropped for changed code; ran (\d+)/.exec(
+        r.stderr,
+      );
+    assert.ok(m, r.stderr);
+    const [retired, compiled, , inBlocks] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
+    // loop.elf spends all but its first few thousand instructions in one compiled loop.
+    assert.ok(compiled > 0 && inBlocks <= retired && inBlocks > 0.99 * retired, r.stderr);
   });
 });

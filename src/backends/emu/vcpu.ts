@@ -40,6 +40,7 @@ export interface EmuStats {
   retired: number;
   unimplemented: Record<string, number>;
   undecodable: Record<string, number>;
+  blocks: { compiled: number; invalidated: number; retired: number };
 }
 
 export class EmuVcpu implements Vcpu {
@@ -301,7 +302,8 @@ export class EmuVcpu implements Vcpu {
     c.undecodable.forEach((n, i) => {
       if (n > 0) undecodable[`${maps[i >>> 8]}${(i & 0xff).toString(16).padStart(2, '0')}`] = n;
     });
-    return { retired: c.retired, unimplemented, undecodable };
+    const blocks = { compiled: c.blocksCompiled, invalidated: c.blocksInvalidated, retired: c.blockRetired };
+    return { retired: c.retired, unimplemented, undecodable, blocks };
   }
 
   /** What the last InternalError exit was about (a host-side exception in the emulator). */

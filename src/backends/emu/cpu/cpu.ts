@@ -57,6 +57,10 @@ export class Cpu extends CpuMem {
   private readonly blocks = new BlockCache();
   /** Interpreted visits of an address before a block is compiled there; 0: interpret only. */
   jitThreshold = DEFAULT_JIT_THRESHOLD;
+  /** Blocks compiled, blocks dropped because their bytes changed, instructions retired inside blocks. */
+  blocksCompiled = 0;
+  blocksInvalidated = 0;
+  blockRetired = 0;
   /** The handler of the instruction being executed (specialised for cached register-only forms). */
   private execFn: ExecFn;
   /** Offset of the instruction after the current one (branches overwrite it). */
@@ -180,7 +184,9 @@ export class Cpu extends CpuMem {
           // interrupted (its MMIO/IN data is waiting for the interpreter), the debug unit agrees (runBlock).
           const before = this.retired;
           if (this.jitThreshold > 0 && this.shadow === 0 && !this.resumed && this.runBlock()) {
-            budget -= this.retired - before;
+            const n = this.retired - before;
+            budget -= n;
+            this.blockRetired += n;
             // A data breakpoint matched in the block's last instruction: its trap now.
             if (this.trapPending) this.dbg.afterInsn(false);
           } else {
@@ -214,10 +220,12 @@ export class Cpu extends CpuMem {
         return false;
       }
       this.blocks.insert(off, b);
+      this.blocksCompiled++;
     }
     if (b.fn(this) < 0) {
       // Its bytes changed: compile afresh when the new code is hot in turn.
       this.blocks.remove(off);
+      this.blocksInvalidated++;
       return false;
     }
     return true;
