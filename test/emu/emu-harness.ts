@@ -198,23 +198,23 @@ export function prot32Guest(code: Uint8Array): Guest {
 }
 
 /** A vCPU in real mode: CS = DS = SS = 0x1000 (code at linear CODE = 0x10000, ip 0), sp 0xfff0. */
+/** A real-mode segment register: base = selector * 16, 64 KiB limit. */
+export function realSeg(sel: number, type: number): Segment {
+  return { ...seg(sel, type, { g: 0 }), base: BigInt(sel * 16), limit: 0xffff };
+}
+
 export function realModeGuest(code: Uint8Array): Guest {
   const g = newGuest();
   g.ram.set(code, CODE);
   const s = g.vcpu.getSregs();
-  const rs = (sel: number, type: number): Segment => ({
-    ...seg(sel, type, { g: 0 }),
-    base: BigInt(sel * 16),
-    limit: 0xffff,
-  });
   g.vcpu.setSregs({
     ...s,
-    cs: rs(0x1000, 0xb),
-    ds: rs(0x1000, 3),
-    es: rs(0x1000, 3),
-    ss: rs(0x1000, 3),
-    fs: rs(0, 3),
-    gs: rs(0, 3),
+    cs: realSeg(0x1000, 0xb),
+    ds: realSeg(0x1000, 3),
+    es: realSeg(0x1000, 3),
+    ss: realSeg(0x1000, 3),
+    fs: realSeg(0, 3),
+    gs: realSeg(0, 3),
     idt: { base: 0n, limit: 0x3ff },
     cr0: 0x10n,
     efer: 0n,

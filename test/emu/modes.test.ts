@@ -4,24 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Segment } from '../../src/index.js';
-import { assemble, CODE, GDT, longModeGuest, runToHlt, zeroRegs } from './emu-harness.js';
-
-function realSeg(sel: number, type: number): Segment {
-  return {
-    base: BigInt(sel * 16),
-    limit: 0xffff,
-    selector: sel,
-    type,
-    present: 1,
-    dpl: 0,
-    db: 0,
-    s: 1,
-    l: 0,
-    g: 0,
-    avl: 0,
-    unusable: 0,
-  };
-}
+import { assemble, CODE, GDT, longModeGuest, realSeg, runToHlt, zeroRegs } from './emu-harness.js';
 
 describe('mode transitions', () => {
   it('real mode -> protected mode -> long mode, as a boot loader does it', () => {

@@ -724,6 +724,12 @@ export class Emitter {
     this.emit('}');
   }
 
+  /** Opens a `{` scope with `la` = RSP as a linear address, after linear()'s #SS(0) canonical check. */
+  private stackTop(): void {
+    this.emit(`{ const la = (${this.reg(9)} | 0) * 4294967296 + ${this.reg(8)};`);
+    this.emit(`if (la < ${-CANON} || la >= ${CANON}) cpu.raise(${Vector.SS}, 0);`);
+  }
+
   /** RSP + delta (±8) as uint32 halves in the locals sl/sh. */
   private stackSlot(delta: number): void {
     const lo = this.reg(8);
@@ -754,8 +760,7 @@ export class Emitter {
   private pop(p: Planned, k: number): void {
     this.accessPoint(p, k);
     const d = 2 * p.d;
-    this.emit(`{ const la = (${this.reg(9)} | 0) * 4294967296 + ${this.reg(8)};`);
-    this.emit(`if (la < ${-CANON} || la >= ${CANON}) cpu.raise(${Vector.SS}, 0);`);
+    this.stackTop();
     this.emit('const v0 = cpu.read64(la, cpu.needR), v1 = cpu.hi;');
     this.stackSlot(8);
     this.emit(`${this.reg(8)} = sl; ${this.reg(9)} = sh; ${this.reg(d)} = v0; ${this.reg(d + 1)} = v1; }`);
@@ -767,8 +772,7 @@ export class Emitter {
    *  moves); the block ends there. */
   private ret(p: Planned, k: number): void {
     this.accessPoint(p, k);
-    this.emit(`{ const la = (${this.reg(9)} | 0) * 4294967296 + ${this.reg(8)};`);
-    this.emit(`if (la < ${-CANON} || la >= ${CANON}) cpu.raise(${Vector.SS}, 0);`);
+    this.stackTop();
     this.emit('const v0 = cpu.read64(la, cpu.needR), rt = (cpu.hi | 0) * 4294967296 + v0;');
     this.emit(`if (rt < ${-CANON} || rt >= ${CANON}) cpu.raise(${Vector.GP}, 0);`);
     this.stackSlot(8);
