@@ -32,13 +32,14 @@ const BINARY = ['add', 'sub', 'and', 'or', 'xor', 'cmp', 'test', 'adc', 'sbb'];
 const UNARY = ['inc', 'dec', 'neg', 'not'];
 const CC = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'];
 
-/** A random loop body for `bits` (ecx counts the turns, rbx/ebx points at DATA, esp is the stack). */
-function program(r: () => bigint, bits: Bits, iterations: number): string {
+/** A random loop body of `ops` random pieces for `bits` (ecx counts the turns, rbx/ebx points at DATA, esp is
+ *  the stack). */
+function program(r: () => bigint, bits: Bits, iterations: number, ops: number): string {
   const pick = <T>(a: readonly T[]): T => a[Number(r() % BigInt(a.length))]!;
   const num = (n: number): number => Number(r() % BigInt(n));
   const imm32 = (): number => Number(BigInt.asIntN(32, r()));
   const lines: string[] = [`mov $${DATA}, %ebx`, `mov $${iterations}, %ecx`, 'top:'];
-  const n = 6 + num(24);
+  const n = ops;
   let label = 0;
   const functions: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -48,7 +49,7 @@ function program(r: () => bigint, bits: Bits, iterations: number): string {
     const a = `%${pick(regs)}`;
     const b = `%${pick(regs)}`;
     const mem = `${4 * num(62)}(%${bits === 64 ? 'rbx' : 'ebx'})`;
-    switch (num(26)) {
+    switch (num(27)) {
       case 0:
       case 1:
         lines.push(`${pick(BINARY)}${sfx} ${b}, ${a}`);
@@ -149,6 +150,15 @@ function program(r: () => bigint, bits: Bits, iterations: number): string {
         label++;
         break;
       }
+      case 24:
+        // A nested loop (a region with two back edges): counted in RBP (64-bit) or in memory (a handler's
+        // read-modify-write before the Jcc).
+        if (bits === 64) lines.push('mov $3, %ebp', `N${label}:`, `${pick(BINARY)}${sfx} ${b}, ${a}`);
+        else lines.push('movl $3, 248(%ebx)', `N${label}:`, `${pick(BINARY)}${sfx} ${b}, ${a}`);
+        lines.push(`${pick(['shl', 'sar'])}${sfx} $${1 + num(3)}, ${a}`);
+        lines.push(bits === 64 ? 'dec %ebp' : 'decl 248(%ebx)', `jnz N${label}`);
+        label++;
+        break;
       case 20:
         // An inline load that faults in a late turn, when its block is hot: #PF beyond the 1 GiB identity map
         // or #GP for a non-canonical address (the compiled code must leave the interpreter's state).
@@ -272,12 +282,15 @@ function runWith(bits: Bits, code: Uint8Array, seedRegs: bigint[], threshold: nu
   };
 }
 
-function differential(bits: Bits, seed: bigint, programs: number): Set<string> {
+/** Random programs run both ways; `long` makes loop bodies of 100-160 pieces (regions reach their size limit
+ *  and end in the middle of the loop). */
+function differential(bits: Bits, seed: bigint, programs: number, long = false): Set<string> {
   const ends = new Set<string>();
   const r = rng(seed);
   for (let p = 0; p < programs; p++) {
     const turns = 1 + Number(r() % 40n);
-    const src = bits === 16 ? program16(r, turns) : program(r, bits, turns);
+    const ops = long ? 100 + Number(r() % 60n) : 6 + Number(r() % 24n);
+    const src = bits === 16 ? program16(r, turns) : program(r, bits, turns, ops);
     const code = assemble(src, bits);
     const seedRegs = Array.from({ length: 9 }, () => r());
     const oracle = runWith(bits, code, seedRegs, 0);
@@ -301,6 +314,10 @@ describe('block compiler vs interpreter on random loops', () => {
   });
   it('real mode', () => {
     differential(16, 13n, 20);
+  });
+  it('long loop bodies, 64- and 32-bit', () => {
+    differential(64, 14n, 8, true);
+    differential(32, 15n, 6, true);
   });
 });
 

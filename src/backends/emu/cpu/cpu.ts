@@ -214,15 +214,17 @@ export class Cpu extends CpuMem {
     let b = this.blocks.lookup(off, this.mode, rip, csBase);
     if (b === undefined) {
       if (!this.blocks.warm(off, this.jitThreshold)) return false;
-      b = compileBlock(this, this.handlers, off, rip);
-      if (b === undefined) {
+      const ways = compileBlock(this, this.handlers, off, rip);
+      if (ways === undefined) {
         this.blocks.cool(off);
         return false;
       }
-      this.blocks.insert(off, b);
+      // Its other basic blocks are ways in too (an exit to one of them finds it).
+      for (const w of ways) this.blocks.insert(w.off, w);
+      b = ways[0]!;
       this.blocksCompiled++;
     }
-    if (b.fn(this) < 0) {
+    if (b.fn(this, b.L) < 0) {
       // Its bytes changed: compile afresh when the new code is hot in turn.
       this.blocks.remove(off);
       this.blocksInvalidated++;

@@ -15,7 +15,7 @@ export const Need = { RS: 1, WS: 2, RU: 4, WU: 8, XS: 16, XU: 32 } as const;
 const TLB_SIZE = 1024;
 /** MMIO reads remembered per instruction. */
 const MMIO_LOG = 8;
-const TLB_MASK = TLB_SIZE - 1;
+export const TLB_MASK = TLB_SIZE - 1;
 const TWO32 = 4294967296;
 const CANON = 2 ** 47;
 

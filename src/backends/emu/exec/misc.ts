@@ -10,8 +10,11 @@ import { Op } from '../decode/ops.js';
 
 const nothing: ExecFn = () => {};
 
+/** The ops that do nothing here (a memory operand is not accessed). */
+export const NOTHING_OPS: readonly number[] = [Op.NOP, Op.PAUSE, Op.LFENCE, Op.MFENCE, Op.SFENCE, Op.PREFETCH];
+
 export function registerMisc(t: ExecFn[]): void {
-  for (const op of [Op.NOP, Op.PAUSE, Op.LFENCE, Op.MFENCE, Op.SFENCE, Op.PREFETCH]) t[op] = nothing;
+  for (const op of NOTHING_OPS) t[op] = nothing;
   t[Op.CLFLUSH] = (cpu, insn) => {
     cpu.translate(memLinear(cpu, insn, 1, false), cpu.needR);
   };

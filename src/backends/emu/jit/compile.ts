@@ -21,6 +21,7 @@
 // Results are bit-for-bit the interpreter's: flags come from the same ALU functions, and
 // test/emu/jit-differential.test.ts and jit-debug.test.ts run random code, faults and debug exits both ways.
 
+import { appendFileSync } from 'node:fs';
 import type { Cpu, ExecFn } from '../cpu/cpu.js';
 import { memLinear } from '../cpu/operands.js';
 import { decode } from '../decode/decoder.js';
@@ -29,102 +30,157 @@ import { add, aluOut, and, dec, imul2, inc, neg, or, shift, sub, xor } from '../
 import { mulHi32 } from '../exec/alu-wide.js';
 import { checkTarget } from '../exec/branch.js';
 import { specialize } from '../exec/fast.js';
-import { Emitter } from './emit.js';
-import { blockable, CANON, ENDS_BLOCK, flagLiveness, Kind, maskRip, type Planned, plan, type Segment } from './plan.js';
+import { codeWords, Emitter } from './emit.js';
+import { lazyFlags } from './lazy.js';
+import { blockable, CANON, ENDS_BLOCK, Kind, maskRip, type Planned, plan, type Segment } from './plan.js';
 
-/** A compiled block. fn returns 0 after running (cpu.rip/retired updated), -1 when its bytes changed. */
+/** A way into a compiled region: fn(cpu, L) runs it from basic block L, whose first instruction is at rip
+ *  (RAM offset off); it returns 0 after running (cpu.rip/retired updated), -1 when the region's bytes changed. */
 export interface Block {
-  readonly fn: (cpu: Cpu) => number;
-  /** Linear rip of the first instruction, and the CS base it was compiled for (outside 64-bit mode). */
+  readonly fn: (cpu: Cpu, L: number) => number;
+  readonly L: number;
+  readonly off: number;
+  /** Linear rip of the entry instruction, and the CS base it was compiled for (outside 64-bit mode). */
   readonly rip: number;
   readonly csBase: number;
   readonly mode: number;
-  /** Number of instructions. */
-  readonly count: number;
 }
 
-const MAX_INSNS = 64;
+/** GUESTDBG_EMU_JIT_DUMP=<file>: every region's JavaScript is appended to that file (for compiler work). */
+const DUMP = process.env.GUESTDBG_EMU_JIT_DUMP;
+
+/** Instructions per region at most (its bytes are compared with RAM on every entry). */
+const MAX_INSNS = 256;
 
 /** Emission context: the helpers the generated code closes over. */
-const HELPERS = { add, sub, and, or, xor, inc, dec, neg, shift, imul2, mulHi32, aluOut, checkTarget, memLinear };
+const HELPERS = {
+  add,
+  sub,
+  and,
+  or,
+  xor,
+  inc,
+  dec,
+  neg,
+  shift,
+  imul2,
+  mulHi32,
+  aluOut,
+  checkTarget,
+  memLinear,
+  lazyFlags,
+};
 const HELPER_NAMES = Object.keys(HELPERS);
 const HELPER_VALUES = Object.values(HELPERS);
 
 /**
- * Compiles the block at linear `la` (= rip + CS base), whose first byte is at RAM offset `off`, for the
- * cpu's current mode. Returns undefined when the first instruction cannot start a block.
+ * Compiles the region entered at `rip`, whose first byte is at RAM offset `off`, for the cpu's current mode.
+ * Returns its ways in, that entry first and then every other basic block's start, or undefined when the
+ * first instruction cannot start a region.
  */
-export function compileBlock(cpu: Cpu, handlers: ExecFn[], off: number, rip: number): Block | undefined {
+export function compileBlock(cpu: Cpu, handlers: ExecFn[], off: number, rip: number): Block[] | undefined {
   const ram = cpu.ram;
   const mode = cpu.mode;
   const long64 = cpu.long64;
-  const pageEnd = off - (off % 4096) + 4096;
+  const pageStart = off - (off % 4096);
+  const pageEnd = pageStart + 4096;
   const ripSize = long64 ? 8 : mode === DecodeMode.Prot32 ? 4 : 2;
-  const planned: Planned[] = [];
-  // The block's code as runs of contiguous bytes: it goes on past a Jcc (the taken side leaves the block) and
-  // follows a JMP within the page, so a loop with branches inside becomes one function.
-  const segs: Segment[] = [{ start: off, end: off }];
-  const seen = new Set<number>();
-  let at = off;
-  let curRip = rip;
-  let crossed = false;
-  while (planned.length < MAX_INSNS && at < pageEnd && !seen.has(at)) {
-    const start = at;
-    crossed = false;
+  // The instructions reachable from the entry on this page, breadth first: fall-through, both ways of a Jcc,
+  // the targets of JMP and CALL rel. An offset that cannot join (undecodable, crossing the page, not
+  // blockable, past an IP wrap) is left out: the ways to it leave the region.
+  const byOff = new Map<number, Planned>();
+  const refused = new Set<number>();
+  const queue = [off];
+  for (let qi = 0; qi < queue.length && byOff.size < MAX_INSNS; qi++) {
+    const at = queue[qi]!;
+    if (byOff.has(at) || refused.has(at)) continue;
+    const curRip = rip + (at - off);
+    if (maskRip(curRip, ripSize) !== curRip) {
+      refused.add(at);
+      continue;
+    }
+    let crossed = false;
     const insn = createInsn();
     const st = decode(
       (k: number) => {
-        if (start + k >= pageEnd) {
+        if (at + k >= pageEnd) {
           crossed = true;
           return 0;
         }
-        return ram[start + k]!;
+        return ram[at + k]!;
       },
       mode,
       insn,
     );
-    if (st !== 0 || crossed || !blockable(insn)) break;
-    const next = maskRip(curRip + insn.len, ripSize);
-    const p = plan(insn, start, curRip, next, long64);
-    p.seg = segs.length - 1;
-    let target = Number.NaN;
-    if (p.kind === Kind.Jcc || p.kind === Kind.Jmp || p.kind === Kind.CallRel) {
-      // The target as the interpreter computes it; a non-canonical one (64-bit) goes through the handler.
-      target = maskRip(next + insn.imm, insn.osize);
-      if (long64 && (target < -CANON || target >= CANON)) p.kind = Kind.Call;
-    }
-    seen.add(start);
-    planned.push(p);
-    at += insn.len;
-    segs[segs.length - 1]!.end = at;
-    curRip = next;
-    // The back edge of a loop on the block's start ends the block: what follows is the loop's exit.
-    if (p.kind === Kind.Jcc && target !== rip) continue;
-    if (p.kind === Kind.Jmp || p.kind === Kind.CallRel) {
-      const to = at + (target - next);
-      // Follow it when the target is on this page, not yet in the block and not reached by IP wrap-around.
-      if (target !== next + insn.imm || to < pageEnd - 4096 || to >= pageEnd || seen.has(to) || target === rip) break;
-      p.follow = true;
-      segs.push({ start: to, end: to });
-      at = to;
-      curRip = target;
+    if (st !== 0 || crossed || !blockable(insn)) {
+      refused.add(at);
       continue;
     }
-    if (ENDS_BLOCK[insn.op] === 1) break;
+    const next = maskRip(curRip + insn.len, ripSize);
+    const p = plan(insn, at, curRip, next, long64);
+    byOff.set(at, p);
+    if (p.kind === Kind.Jcc || p.kind === Kind.Jmp || p.kind === Kind.CallRel) {
+      // The target as the interpreter computes it; a non-canonical one (64-bit) goes through the handler.
+      const target = maskRip(next + insn.imm, insn.osize);
+      if (long64 && (target < -CANON || target >= CANON)) p.kind = Kind.Call;
+      else {
+        // On this page and not reached by IP wrap-around: a way inside the region.
+        const to = at + insn.len + insn.imm;
+        if (target === next + insn.imm && to >= pageStart && to < pageEnd) queue.push(to);
+      }
+    }
+    const ends = p.kind === Kind.Jmp || p.kind === Kind.CallRel || p.kind === Kind.Ret || ENDS_BLOCK[insn.op] === 1;
+    if ((!ends || p.kind === Kind.Jcc) && next === curRip + insn.len && at + insn.len < pageEnd)
+      queue.push(at + insn.len);
   }
-  if (planned.length === 0) return undefined;
-  const lastP = planned[planned.length - 1]!;
-  // A JMP followed to code that could not join the block is its exit after all.
-  lastP.follow = false;
+  if (!byOff.has(off)) return undefined;
 
-  const loops = planned.some(
-    (p) => (p.kind === Kind.Jcc || p.kind === Kind.Jmp) && maskRip(p.next + p.insn.imm, p.insn.osize) === rip,
-  );
-  const backEdgeLive = flagLiveness(planned, rip, loops);
+  // In address order, with the ways between them as indices; basic blocks start at the entry, at branch
+  // targets and after branches, and wherever the previous instruction does not fall into the next.
+  const planned = [...byOff.values()].sort((a, b) => a.off - b.off);
+  const index = new Map(planned.map((p, k) => [p.off, k]));
+  const isTarget = new Uint8Array(planned.length);
+  for (const p of planned) {
+    const insn = p.insn;
+    if (p.kind === Kind.Jcc || p.kind === Kind.Jmp || p.kind === Kind.CallRel) {
+      p.taken = index.get(p.off + insn.len + insn.imm) ?? -1;
+      if (p.taken >= 0 && maskRip(p.next + insn.imm, insn.osize) !== p.next + insn.imm) p.taken = -1;
+      if (p.taken >= 0) isTarget[p.taken] = 1;
+    }
+    const ends = p.kind === Kind.Jmp || p.kind === Kind.CallRel || p.kind === Kind.Ret || ENDS_BLOCK[insn.op] === 1;
+    if ((!ends || p.kind === Kind.Jcc) && p.next === p.rip + insn.len) p.fall = index.get(p.off + insn.len) ?? -1;
+  }
+  // A fall-through to anything but the next instruction in address order (overlapping code) is a way in.
+  planned.forEach((p, k) => {
+    if (p.fall >= 0 && p.fall !== k + 1) isTarget[p.fall] = 1;
+  });
+  const entry = index.get(off)!;
+  let bb = -1;
+  for (let k = 0; k < planned.length; k++) {
+    const p = planned[k]!;
+    const prev = planned[k - 1];
+    if (k === 0 || k === entry || isTarget[k] === 1 || prev!.fall !== k || prev!.kind === Kind.Jcc) {
+      bb++;
+      p.pos = 0;
+    } else p.pos = prev!.pos + 1;
+    p.bb = bb;
+  }
+  // The region's bytes as runs of contiguous bytes (checked against RAM on entry).
+  const segs: Segment[] = [];
+  for (const p of planned) {
+    const last = segs[segs.length - 1];
+    if (last !== undefined && p.off <= last.end) last.end = Math.max(last.end, p.off + p.insn.len);
+    else segs.push({ start: p.off, end: p.off + p.insn.len });
+  }
+
   const fns: ExecFn[] = planned.map((p) => specialize(p.insn) ?? handlers[p.insn.op]!);
   const insns: Insn[] = planned.map((p) => p.insn);
-  const e = new Emitter(planned, ram, segs, rip, loops, backEdgeLive, long64);
-  const factory = new Function('F', 'I', ...HELPER_NAMES, e.source()) as (...a: unknown[]) => Block['fn'];
-  const fn = factory(fns, insns, ...HELPER_VALUES);
-  return { fn, rip, csBase: long64 ? 0 : cpu.segBase[1]!, mode, count: planned.length };
+  const src = new Emitter(planned, pageStart, long64).source();
+  if (DUMP !== undefined) appendFileSync(DUMP, `// region entered at rip 0x${rip.toString(16)}\n${src}\n`);
+  const code = codeWords(ram, segs);
+  const factory = new Function('F', 'I', 'SO', 'SW', ...HELPER_NAMES, src) as (...a: unknown[]) => Block['fn'];
+  const fn = factory(fns, insns, code.offs, code.words, ...HELPER_VALUES);
+  const csBase = long64 ? 0 : cpu.segBase[1]!;
+  const way = (p: Planned): Block => ({ fn, L: p.bb, off: p.off, rip: p.rip, csBase, mode });
+  return [way(planned[entry]!), ...planned.filter((p, k) => p.pos === 0 && k !== entry).map(way)];
 }

@@ -1,14 +1,27 @@
 // The JavaScript of a compiled block (see compile.ts for what it guarantees): locals for guest registers
 // and RFLAGS, lazy flags, deferred state for faults, loops, exits.
 import { Vector } from '../../../x86/vectors.js';
+import { TLB_MASK } from '../cpu/mmu.js';
 import { memSeg } from '../cpu/operands.js';
 import { Reg, SegReg } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
 import { AF, CF, OF } from '../exec/alu.js';
-import { CANON, ENDS_BLOCK, Kind, maskRip, type Planned, type Segment, shiftCount, writesMemory } from './plan.js';
+import { lazyCode, lazyExpr } from './lazy.js';
+import {
+  CANON,
+  ENDS_BLOCK,
+  flagLiveness,
+  Kind,
+  maskRip,
+  type Planned,
+  type Segment,
+  shiftCount,
+  writesMemory,
+} from './plan.js';
 
-/** A block that loops on itself runs at most this many instructions per call (the kick check's interval). */
-const LOOP_INSNS = 2048;
+/** A region that loops runs about this many instructions per call at most (the run loop checks for kicks
+ *  between calls). */
+const REGION_INSNS = 4096;
 
 /** The JS condition for Jcc `cc` on flags expression `f` (SDM vol. 1 table B-1). */
 function condExpr(cc: number, f: string): string {
@@ -41,115 +54,148 @@ function condExpr(cc: number, f: string): string {
   return (cc & 1) !== 0 ? `!(${e})` : e;
 }
 
-/** `true` when RAM (v: DataView, m: Uint8Array) no longer holds `len` bytes at `off` as they are now. */
-function bytesCheck(ram: Uint8Array, off: number, len: number): string {
-  const parts: string[] = [];
-  let k = 0;
-  for (; k + 4 <= len; k += 4) {
-    const w = ram[off + k]! | (ram[off + k + 1]! << 8) | (ram[off + k + 2]! << 16) | (ram[off + k + 3]! << 24);
-    parts.push(`v.getInt32(${off + k}, true) !== ${w}`);
+/** The region's bytes as they are now, as (RAM offset, little-endian int32) pairs covering every segment: a
+ *  segment's last word may overlap the one before it; a segment shorter than 4 bytes takes the word that ends
+ *  with it (or starts with it, at the start of RAM). */
+export function codeWords(ram: Uint8Array, segs: Segment[]): { offs: Int32Array; words: Int32Array } {
+  const offs: number[] = [];
+  for (const g of segs) {
+    for (let o = g.start; o < g.end; o += 4) offs.push(Math.max(0, Math.min(o, g.end - 4)));
   }
-  for (; k < len; k++) parts.push(`m[${off + k}] !== ${ram[off + k]}`);
-  return parts.length === 0 ? 'false' : parts.join(' || ');
+  const words = offs.map((o) => ram[o]! | (ram[o + 1]! << 8) | (ram[o + 2]! << 16) | (ram[o + 3]! << 24));
+  return { offs: Int32Array.from(offs), words: Int32Array.from(words) };
+}
+
+/** What the body's code needs at every basic block's start (from a dry run of the body): the registers the
+ *  region uses, and per basic block those that may have changed since they were last stored. */
+interface Shared {
+  used: Set<number>;
+  dirtyIn: Set<number>[];
+  flagsEverDirty: boolean;
 }
 
 /**
- * Writes a block's JavaScript. Guest registers (uint32 halves) and RFLAGS live in JS locals between the
- * points where the interpreter's state must be exact: before a handler call or a memory access (which may
- * fault or exit) and on every way out, the changed ones are stored back; after a handler call they are
- * loaded again, since it may have changed any of them.
+ * Writes a region's JavaScript: `out: for (;;) switch (L) { case <basic block>: ... }` with guest registers
+ * (uint32 halves) and RFLAGS in JS locals, which always hold the truth: every register the region uses is
+ * loaded on entry and again after each handler call (it may change any of them), the flags are in f/pk
+ * (lazy.ts). Before a handler call the changed ones are stored; every way out sets the rip (X) and retired
+ * count (n) and leaves the loop to one epilogue that stores them all; a fault in an inline access leaves
+ * through the catch the same way.
  */
 export class Emitter {
   private readonly out: string[] = [];
-  /** Register halves (index into cpu.regs) held in locals, and those changed since they were loaded. */
+  /** Register halves (index into cpu.regs) held in locals, and those changed since they were stored. */
   private readonly loaded = new Set<number>();
-  private readonly dirty = new Set<number>();
+  private dirty = new Set<number>();
   private readonly used = new Set<number>();
   private flagsLoaded = false;
   private flagsDirty = false;
   /**
-   * Lazy flags: the last flag-writing ALU op whose flags have not been computed yet. Its operands are in
-   * locals p0..p3 and its result in p4/p5; `compute` is the ALU call that yields RFLAGS from them (and f).
-   * Conditions a Jcc can read off operands or result skip the computation; anything else computes it.
+   * Lazy flags (lazy.ts): the last flag-writing op whose flags have not been computed yet, when known here.
+   * Its operands are in p0..p3 and its result in p4/p5; `compute` yields RFLAGS from them and f. With
+   * `dynamic` set instead, the local pk says which op is pending (0: none).
    */
-  private pending: { op: number; size: number; compute: string } | undefined;
+  private pending: { op: number; size: number; compute: string; cond: boolean } | undefined;
+  private dynamic = false;
   /** Every half (and whether RFLAGS) this emission ever changed. */
   private readonly everDirty = new Set<number>();
   private flagsEverDirty = false;
-  /** A block without handler calls keeps every local across its loop's turns (nothing else invalidates them). */
-  private readonly pure: boolean;
-  /** Inline stores: one may rewrite the block's own earlier code, so a loop checks its bytes every turn. */
-  private readonly stores: boolean;
+  /** Per basic block: the halves changed after its last handler call (all, without one), and whether it has
+   *  one. */
+  private readonly gen: Set<number>[] = [];
+  private readonly calls: boolean[] = [];
+  private bb = 0;
+  /** What each basic block starts with: the dry run's findings (the emission's own during the dry run). */
+  private shared: Shared = { used: this.used, dirtyIn: [], flagsEverDirty: false };
   /** The exit code of each point where an inline access may throw (pc = its index): the state to store. */
   private readonly deopt: string[] = [];
+  /** Flags live into each instruction (flagLiveness). */
+  private readonly liveIn: Int32Array;
 
   constructor(
     private readonly planned: Planned[],
-    private readonly ram: Uint8Array,
-    private readonly segs: Segment[],
-    private readonly startRip: number,
-    private readonly loops: boolean,
-    /** Flags the loop's start needs from a back edge (0: the next turn overwrites them before any use). */
-    private readonly backEdgeLive: number,
+    /** RAM offset of the region's page. */
+    private readonly page: number,
     private readonly long64: boolean,
   ) {
-    this.pure = planned.every((p) => p.kind !== Kind.Call);
-    this.stores = planned.some(
-      (p) => p.kind === Kind.Store || p.kind === Kind.Store8 || p.kind === Kind.Push || p.kind === Kind.CallRel,
-    );
+    this.liveIn = flagLiveness(planned);
   }
 
-  /** The body's code with the current locals state; also what it uses and changes (for a dry run). */
+  /** The body's code: the basic blocks as cases. */
   private body(): string[] {
     const out: string[] = [];
     for (let k = 0; k < this.planned.length; k++) {
-      this.instruction(this.planned[k]!, k);
+      const p = this.planned[k]!;
+      if (p.pos === 0) {
+        this.emit(`case ${p.bb}:`);
+        this.bb = p.bb;
+        this.gen[p.bb] = new Set();
+        this.calls[p.bb] = false;
+        this.enterBlock();
+      }
+      this.instruction(p, k);
       out.push(...this.take());
     }
     return out;
   }
 
   source(): string {
-    const n = this.planned.length;
-    const loopsPure = this.loops && this.pure;
-    if (loopsPure) {
-      // A loop that keeps its locals across turns loads all it uses before the first turn, and every way out
-      // stores all it may have changed in any earlier turn (a dry run of the body finds both sets).
-      const dry = new Emitter(
-        this.planned,
-        this.ram,
-        this.segs,
-        this.startRip,
-        this.loops,
-        this.backEdgeLive,
-        this.long64,
-      );
-      dry.body();
-      for (const h of dry.used) this.reg(h);
-      this.flags();
-      for (const h of dry.everDirty) this.dirty.add(h);
-      this.flagsDirty = dry.flagsEverDirty;
-    }
+    // A dry run of the body finds the registers the region uses and changes: every basic block starts with
+    // all of them loaded, and every way out stores all it may have changed.
+    const dry = new Emitter(this.planned, this.page, this.long64);
+    dry.body();
+    this.shared = { used: dry.used, dirtyIn: dry.dirtyIn(), flagsEverDirty: dry.flagsEverDirty };
+    for (const h of dry.used) this.reg(h);
+    this.loadFlags();
     const preload = this.take();
     const body = this.body();
     const locals = [...this.used].map((h) => `g${h} = 0`);
-    const head = [
-      `const stale = (v, m) => ${this.segs.map((g) => bytesCheck(this.ram, g.start, g.end - g.start)).join(' || ')};`,
-      'return function block(cpu) {',
-      'const r = cpu.regs, v = cpu.ramView, m = cpu.ram;',
-      `let base = cpu.retired, f = 0, pc = -1, p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0${locals.length > 0 ? `, ${locals.join(', ')}` : ''};`,
-      'if (stale(v, m)) return -1;',
-      ...preload,
-      'try {',
-    ];
-    if (this.loops) {
-      head.push(`for (let turn = ${Math.max(1, Math.floor(LOOP_INSNS / n))}; ; ) {`);
-      body.push('}');
-    }
+    const store = [...dry.everDirty].map((h) => `r[${h}] = g${h};`).join(' ');
+    const flags = 'if (pk !== 0) f = lazyFlags(pk, p0, p1, p2, p3, f); cpu.rflags = f;';
     // An inline access that faults or exits (MMIO read) leaves the state the interpreter would have.
     const cases = this.deopt.map((c, k) => (c === undefined ? '' : `case ${k}: ${c} break;`)).join(' ');
-    body.push(`} catch (e) { switch (pc) { ${cases} } throw e; }`);
-    return [...head, ...body, '};'].join('\n');
+    return [
+      'const stale = (v) => { for (let i = 0; i < SO.length; i++) if (v.getInt32(SO[i], true) !== SW[i]) return true; return false; };',
+      'return function block(cpu, L) {',
+      'const r = cpu.regs, v = cpu.ramView, m = cpu.ram, TV = cpu.tlbVpn, TF = cpu.tlbFlags, TO = cpu.tlbOff;',
+      `let base = cpu.retired, f = 0, pk = 0, pc = -1, X = 0, n = 0, p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0${locals.length > 0 ? `, ${locals.join(', ')}` : ''};`,
+      `const lim = base + ${REGION_INSNS};`,
+      'if (stale(v)) return -1;',
+      ...preload,
+      'try {',
+      'out: for (;;) switch (L) {',
+      ...body,
+      '}',
+      `} catch (e) { if (pc < 0) throw e; switch (pc) { ${cases} } ${store} ${flags} cpu.rip = cpu.startRip = X; cpu.retired = n; throw e; }`,
+      `${store} ${flags} cpu.rip = X; cpu.retired = n; return 0;`,
+      '};',
+    ].join('\n');
+  }
+
+  /** Per basic block, the halves that may have changed since they were last stored when it starts (forward
+   *  over the ways between blocks to a fixed point; a handler call stores all of them). */
+  private dirtyIn(): Set<number>[] {
+    const n = this.gen.length;
+    const into: Set<number>[] = Array.from({ length: n }, () => new Set<number>());
+    const outOf = (b: number) => (this.calls[b] ? this.gen[b]! : new Set([...into[b]!, ...this.gen[b]!]));
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const p of this.planned) {
+        const next = this.planned[this.planned.indexOf(p) + 1];
+        if (next !== undefined && next.pos !== 0) continue;
+        for (const j of [p.fall, p.taken]) {
+          if (j < 0) continue;
+          const to = into[this.planned[j]!.bb]!;
+          for (const h of outOf(p.bb)) {
+            if (!to.has(h)) {
+              to.add(h);
+              changed = true;
+            }
+          }
+        }
+      }
+    }
+    return into;
   }
 
   private take(): string[] {
@@ -158,6 +204,18 @@ export class Emitter {
 
   private emit(line: string): void {
     this.out.push(line);
+  }
+
+  /** The state at a basic block's start: all the region's registers loaded, any of them possibly changed,
+   *  the flags in f with whatever pk says pending. */
+  private enterBlock(): void {
+    this.loaded.clear();
+    for (const h of this.shared.used) this.loaded.add(h);
+    this.dirty = new Set(this.shared.dirtyIn[this.bb] ?? this.everDirty);
+    this.flagsLoaded = true;
+    this.flagsDirty = this.shared.flagsEverDirty;
+    this.pending = undefined;
+    this.dynamic = true;
   }
 
   /** The local holding register half h (loaded on first use). */
@@ -180,15 +238,22 @@ export class Emitter {
   private markDirty(h: number): void {
     this.dirty.add(h);
     this.everDirty.add(h);
+    this.gen[this.bb]?.add(h);
+  }
+
+  /** The statement computing pending flags into f ('' when none are pending). */
+  private computeCode(): string {
+    if (this.pending !== undefined) return `f = ${this.pending.compute};`;
+    return this.dynamic ? 'if (pk !== 0) f = lazyFlags(pk, p0, p1, p2, p3, f);' : '';
   }
 
   /** `f` holding the exact RFLAGS (computing pending flags first). */
   private flags(): string {
     this.loadFlags();
-    if (this.pending !== undefined) {
-      this.emit(`f = ${this.pending.compute};`);
-      this.pending = undefined;
-    }
+    const c = this.computeCode();
+    if (c !== '') this.emit(c);
+    this.pending = undefined;
+    this.dynamic = false;
     return 'f';
   }
 
@@ -196,47 +261,42 @@ export class Emitter {
     if (!this.flagsLoaded) {
       this.emit('f = cpu.rflags;');
       this.flagsLoaded = true;
+      this.pending = undefined;
+      this.dynamic = false;
     }
   }
 
   private setFlags(value: string): void {
     this.emit(`f = ${value};`);
     this.pending = undefined;
+    this.dynamic = false;
     this.flagsLoaded = true;
     this.flagsDirty = true;
     this.flagsEverDirty = true;
   }
 
   /**
-   * A flag writer whose flags are observed: operands to p0..p3, result to p4/p5 (`result` emits it from
-   * them), flags left pending. INC/DEC keep CF from the flags before: those are computed first.
+   * A flag writer whose flags are observed: operands to p0..p3 (a shift's count in p2), then `result` (which
+   * leaves the result in p4/p5, or the caller does), flags left pending. A writer that keeps some flags from
+   * before (INC/DEC: CF; IMUL: SF, ZF, AF, PF; a shift by CL may not shift) has those computed first.
    */
-  private setPending(op: number, size: number, a: [string, string], b: [string, string], result: string): void {
-    if (op === Op.INC || op === Op.DEC) this.flags();
+  private setPending(
+    op: number,
+    size: number,
+    a: [string, string],
+    b: [string, string],
+    result: string,
+    countMayBeZero = false,
+  ): void {
+    const partial = op === Op.INC || op === Op.DEC || op === Op.IMUL2 || op === Op.IMUL3 || countMayBeZero;
+    if (partial) this.flags();
     else this.loadFlags();
     this.emit(`p0 = ${a[0]}; p1 = ${a[1]}; p2 = ${b[0]}; p3 = ${b[1]};`);
-    this.emit(result);
-    const fn =
-      op === Op.ADD
-        ? 'add'
-        : op === Op.SUB || op === Op.CMP
-          ? 'sub'
-          : op === Op.INC
-            ? 'inc'
-            : op === Op.DEC
-              ? 'dec'
-              : op === Op.XOR
-                ? 'xor'
-                : op === Op.OR
-                  ? 'or'
-                  : 'and';
-    const args =
-      op === Op.INC || op === Op.DEC
-        ? `${size}, p0, p1, f`
-        : op === Op.ADD || op === Op.SUB || op === Op.CMP
-          ? `${size}, p0, p1, p2, p3, 0, f`
-          : `${size}, p0, p1, p2, p3, f`;
-    this.pending = { op, size, compute: `${fn}(${args})` };
+    if (result !== '') this.emit(result);
+    // Zero and sign are the result's, except after IMUL (undefined: kept) or a shift whose count may be 0.
+    const cond = op !== Op.IMUL2 && op !== Op.IMUL3 && !countMayBeZero;
+    this.pending = { op, size, compute: lazyExpr(op, size), cond };
+    this.dynamic = false;
     this.flagsLoaded = true;
     this.flagsDirty = true;
     this.flagsEverDirty = true;
@@ -245,7 +305,7 @@ export class Emitter {
   /** Jcc condition `cc` read off the pending op's operands/result, or undefined when it needs the flags. */
   private pendingCond(cc: number): string | undefined {
     const pd = this.pending;
-    if (pd === undefined) return undefined;
+    if (pd === undefined || !pd.cond) return undefined;
     const wide = pd.size === 8;
     const zero = wide ? '(p4 | p5) === 0' : 'p4 === 0';
     const sign = wide ? '(p5 >>> 31) === 1' : '(p4 >>> 31) === 1';
@@ -269,23 +329,18 @@ export class Emitter {
     return (cc & 1) !== 0 ? `!(${e})` : e;
   }
 
-  /** The store-back of changed register locals, as one string. */
-  private flushRegsCode(): string {
-    return [...this.dirty].map((h) => `r[${h}] = g${h};`).join(' ');
-  }
-
   /** The store-back of changed locals (kept loaded), pending flags computed, as one string. */
   private flushCode(): string {
-    const parts: string[] = [this.flushRegsCode()];
-    if (this.pending !== undefined) parts.push(`f = ${this.pending.compute};`);
+    const parts: string[] = [...[...this.dirty].map((h) => `r[${h}] = g${h};`), this.computeCode()];
     if (this.flagsDirty) parts.push('cpu.rflags = f;');
     return parts.join(' ');
   }
 
   private flush(): void {
-    if (this.pending !== undefined) this.flags();
     const c = this.flushCode();
-    if (c !== '') this.emit(c);
+    if (c.trim() !== '') this.emit(c);
+    this.pending = undefined;
+    this.dynamic = false;
     this.dirty.clear();
     this.flagsDirty = false;
   }
@@ -294,43 +349,96 @@ export class Emitter {
   private invalidate(): void {
     this.loaded.clear();
     this.flagsLoaded = false;
+    this.gen[this.bb]?.clear();
+    this.calls[this.bb] = true;
   }
 
-  /** `true` when a store changed code of the block after p: the rest of p's run of bytes and the later runs. */
-  private restCheck(p: Planned): string {
-    const g = this.segs[p.seg]!;
-    const from = p.off + p.insn.len;
-    const later = this.segs.slice(p.seg + 1).map((x) => bytesCheck(this.ram, x.start, x.end - x.start));
-    return [bytesCheck(this.ram, from, g.end - from), ...later].join(' || ');
+  /** Before the ways out of a basic block: every register the region uses loaded again, RFLAGS too. */
+  private reloadAll(): void {
+    for (const h of this.shared.used) this.reg(h);
+    this.loadFlags();
   }
 
-  /** Code that leaves the block: state stored, rip and retired as after instruction k, return 0. */
-  private exitCode(k: number, rip: string): string {
-    return `${this.flushCode()} cpu.rip = ${rip}; cpu.retired = base + ${k + 1}; return 0;`;
+  /** The statement that leaves pk saying what is pending here ('' when it does already). */
+  private pkCode(): string {
+    if (this.pending !== undefined) return `pk = ${lazyCode(this.pending.op, this.pending.size)};`;
+    return this.dynamic ? '' : 'pk = 0;';
+  }
+
+  /** Code that leaves the region with rip and retired as after instruction p (through the epilogue). */
+  private exitCode(p: Planned, rip: string): string {
+    return `${this.pkCode()} X = ${rip}; n = base + ${p.pos + 1}; break out;`;
+  }
+
+  /**
+   * Code that goes from the end of p's basic block to instruction j's (a block start): pk says what is pending
+   * when the flags are live there, the retired base moves on, a way backwards leaves the region once it has
+   * run its share of instructions, and control goes to j's case (falls into it when it comes next and this is
+   * the basic block's last way out, `last`).
+   */
+  private edgeCode(p: Planned, k: number, j: number, last: boolean): string {
+    const q = this.planned[j]!;
+    const parts: string[] = [];
+    if (this.liveIn[j] !== 0) parts.push(this.pkCode());
+    parts.push(`base += ${p.pos + 1};`);
+    if (j <= k) parts.push(`if (base >= lim) { ${this.pkCode()} X = ${q.rip}; n = base; break out; }`);
+    if (!last || j !== k + 1) parts.push(`L = ${q.bb}; continue;`);
+    return parts.join(' ');
+  }
+
+  /** After p, the last of its basic block and not a branch: on to the instruction it falls to, or out. */
+  private fallOut(p: Planned, k: number): void {
+    this.reloadAll();
+    this.emit(p.fall >= 0 ? this.edgeCode(p, k, p.fall, true) : this.exitCode(p, `${p.next}`));
   }
 
   /** The interpreter's view before instruction k may fault: state stored, rip/startRip/retired at k. */
-  private sync(p: Planned, k: number): void {
+  private sync(p: Planned): void {
     this.flush();
-    this.emit(`pc = -1; cpu.rip = cpu.startRip = ${p.rip}; cpu.retired = base + ${k};`);
+    this.emit(`pc = -1; cpu.rip = cpu.startRip = ${p.rip}; cpu.retired = base + ${p.pos};`);
   }
 
   /** Before an inline memory access: deferred where the address comes from the locals (64-bit addressing in
    *  64-bit mode, 32-bit addressing elsewhere), else the full sync (memLinear() reads the registers). */
   private accessPoint(p: Planned, k: number): void {
     if ((this.long64 && p.insn.asize === 8) || (!this.long64 && p.insn.asize === 4)) this.faultPoint(p, k);
-    else this.sync(p, k);
+    else this.sync(p);
   }
 
   /** Before an inline memory access of instruction k: nothing is stored unless it throws (then the catch
    *  stores what sync() would have, see source()). */
   private faultPoint(p: Planned, k: number): void {
     this.emit(`pc = ${k};`);
-    this.deopt[k] = `${this.flushCode()} cpu.rip = cpu.startRip = ${p.rip}; cpu.retired = base + ${k};`;
+    this.deopt[k] = `${this.pkCode()} X = ${p.rip}; n = base + ${p.pos};`;
+  }
+
+  /**
+   * An inline store of `size` bytes (lo, hi) at linear address expression `la`, after instruction p's fault
+   * point: the TLB's RAM fast path, else the CPU's write (MMIO, watched pages, page crossings: an exit or a
+   * data breakpoint ends the region after p). `done` runs once the write succeeded. A store into the region's
+   * own page ends the region after p when its code changed (the next entry finds it stale and recompiles).
+   */
+  private store(p: Planned, la: string, size: number, lo: string, hi: string, done = ''): void {
+    const out = this.exitCode(p, `${p.next}`);
+    const put =
+      size === 1
+        ? `m[o + po] = ${lo};`
+        : size === 4
+          ? `v.setUint32(o + po, ${lo}, true);`
+          : `v.setUint32(o + po, ${lo}, true); v.setUint32(o + po + 4, ${hi}, true);`;
+    const call =
+      size === 1
+        ? `cpu.write8(a, ${lo}, cpu.needW)`
+        : size === 4
+          ? `cpu.write32(a, ${lo}, cpu.needW)`
+          : `cpu.write64(a, ${lo}, ${hi}, cpu.needW)`;
+    this.emit(`{ const a = ${la}, vp = Math.floor(a / 4096), ti = vp & ${TLB_MASK}, po = a & 4095, o = TO[ti];`);
+    this.emit(`if (TV[ti] === vp && (TF[ti] & cpu.needW) !== 0 && o >= 0 && po <= ${4096 - size}) { ${put} ${done}`);
+    this.emit(`if (o === ${this.page} && stale(v)) { ${out} } }`);
+    this.emit(`else { ${call}; ${done} if (cpu.exitKind !== 0 || cpu.trapPending || stale(v)) { ${out} } } }`);
   }
 
   private instruction(p: Planned, k: number): void {
-    const n = this.planned.length;
     const insn = p.insn;
     const size = insn.osize;
     const wide = size === 8;
@@ -382,8 +490,8 @@ export class Emitter {
         break;
       case Kind.CallRel: {
         this.push(p, k, `${p.next >>> 0}`, `${Math.floor(p.next / 4294967296) >>> 0}`);
-        const t = p.next + p.insn.imm;
-        if (!p.follow) this.emit(this.exitCode(k, `${t}`));
+        this.reloadAll();
+        this.emit(p.taken >= 0 ? this.edgeCode(p, k, p.taken, true) : this.exitCode(p, `${p.next + p.insn.imm}`));
         return;
       }
       case Kind.Ret:
@@ -400,25 +508,29 @@ export class Emitter {
       case Kind.Jmp:
         this.branch(p, k);
         return;
+      case Kind.Nop:
+        break;
       default: {
-        this.sync(p, k);
+        this.sync(p);
         this.emit(`cpu.nextRip = ${p.next};`);
         this.emit(`F[${k}](cpu, I[${k}]);`);
         this.invalidate();
-        if (ENDS_BLOCK[insn.op] === 1 || k === n - 1) {
-          this.emit(`cpu.rip = cpu.nextRip; cpu.retired = base + ${k + 1}; return 0;`);
+        if (ENDS_BLOCK[insn.op] === 1) {
+          this.emit(`cpu.rip = cpu.nextRip; cpu.retired = base + ${p.pos + 1}; return 0;`);
           return;
         }
-        // An MMIO write or a data breakpoint ends the block after the instruction; so does a store into the
-        // rest of the block.
-        const rest = writesMemory(insn) ? ` || ${this.restCheck(p)}` : '';
+        // An MMIO write or a data breakpoint ends the region after the instruction; so does a store into
+        // the region's code.
+        const stale = writesMemory(insn) ? ' || stale(v)' : '';
         this.emit(
-          `if (cpu.exitKind !== 0 || cpu.trapPending${rest}) { cpu.rip = ${p.next}; cpu.retired = base + ${k + 1}; return 0; }`,
+          `if (cpu.exitKind !== 0 || cpu.trapPending${stale}) { cpu.rip = ${p.next}; cpu.retired = base + ${p.pos + 1}; return 0; }`,
         );
-        return;
+        this.reloadAll();
+        break;
       }
     }
-    if (k === n - 1) this.emit(this.exitCode(k, `${p.next}`));
+    const next = this.planned[k + 1];
+    if (next === undefined || next.pos === 0) this.fallOut(p, k);
   }
 
   /** ALU op on (aLo, aHi) and (bLo, bHi); the result goes to register halves d, d+1 unless CMP/TEST. */
@@ -494,23 +606,21 @@ export class Emitter {
     const wide = size === 8;
     const lo = this.reg(d);
     const hi = wide ? this.reg(d + 1) : '0';
-    if (p.liveFlags !== 0 && (op === Op.INC || op === Op.DEC)) {
+    if (p.liveFlags !== 0) {
       const o = op === Op.INC ? '+' : '-';
-      const result = !wide
-        ? `p4 = (p0 ${o} 1) >>> 0; p5 = 0;`
-        : op === Op.INC
-          ? 'p4 = (p0 + 1) >>> 0; p5 = (p1 + (p0 === 4294967295 ? 1 : 0)) >>> 0;'
-          : 'p4 = (p0 - 1) >>> 0; p5 = (p1 - (p0 === 0 ? 1 : 0)) >>> 0;';
+      const result =
+        op === Op.NEG
+          ? wide
+            ? 'p5 = (-p1 - (p0 !== 0 ? 1 : 0)) >>> 0; p4 = -p0 >>> 0;'
+            : 'p4 = -p0 >>> 0; p5 = 0;'
+          : !wide
+            ? `p4 = (p0 ${o} 1) >>> 0; p5 = 0;`
+            : op === Op.INC
+              ? 'p4 = (p0 + 1) >>> 0; p5 = (p1 + (p0 === 4294967295 ? 1 : 0)) >>> 0;'
+              : 'p4 = (p0 - 1) >>> 0; p5 = (p1 - (p0 === 0 ? 1 : 0)) >>> 0;';
       this.setPending(op, size, [lo, hi], ['1', '0'], result);
       this.setReg(d, 'p4');
       this.setReg(d + 1, 'p5');
-      return;
-    }
-    if (p.liveFlags !== 0) {
-      const fn = op === Op.INC ? 'inc' : op === Op.DEC ? 'dec' : 'neg';
-      this.setFlags(`${fn}(${size}, ${lo}, ${hi}, ${this.flags()})`);
-      this.setReg(d, 'aluOut.lo');
-      this.setReg(d + 1, 'aluOut.hi');
       return;
     }
     // NOT ("Flags Affected: None") or flags unobserved: the result alone.
@@ -546,7 +656,7 @@ export class Emitter {
     if (p.d < 0) this.binary(p, -1, 't', 'th', other, otherHi);
     else this.binary(p, 2 * p.d, this.reg(2 * p.d), wide ? this.reg(2 * p.d + 1) : '0', 't', 'th');
     this.emit('}');
-    this.emit(`if (cpu.trapPending) { ${this.exitCode(k, `${p.next}`)} }`);
+    this.emit(`if (cpu.trapPending) { ${this.exitCode(p, `${p.next}`)} }`);
   }
 
   /** LEA: effAddrLoHi()'s sum, truncated or zero-extended to the operand size. Flags untouched. */
@@ -591,89 +701,72 @@ export class Emitter {
     this.markDirty(d + 1);
   }
 
-  /** SHL/SHR/SAR by a constant: alu-shift.ts's shift() when its flags are observed, else the result alone. */
+  /** SHL/SHR/SAR by a constant or CL: the result inline; observed flags pending (alu-shift.ts's shift() computes
+   *  them from the operand and the count). */
   private shift(p: Planned): void {
     const insn = p.insn;
     const d = 2 * p.d;
     const wide = insn.osize === 8;
-    if (p.s === 1) {
-      // By CL, known only at run time: shift() masks it; a masked 0 changes nothing but a 32-bit destination's
-      // upper half (zeroed).
-      if (p.liveFlags === 0 && !wide) {
-        // The result alone: JS shifts take the count mod 32, the masked x86 count of a 32-bit shift.
-        const lo = this.reg(d);
-        const c = `(${this.reg(2)} & 31)`;
-        const op = insn.op;
-        this.setReg(
-          d,
-          op === Op.SHL ? `(${lo} << ${c}) >>> 0` : op === Op.SHR ? `${lo} >>> ${c}` : `(${lo} >> ${c}) >>> 0`,
-        );
-        this.setReg(d + 1, '0');
-        return;
-      }
-      if (p.liveFlags === 0) {
-        // 64-bit by CL, the result alone: counts of 32 and more move whole halves (JS shifts are mod 32).
-        const lo = this.reg(d);
-        const hi = this.reg(d + 1);
-        const op = insn.op;
-        const top = op === Op.SAR ? '>>' : '>>>';
-        const small =
-          op === Op.SHL
-            ? `nh = ((${hi} << c) | (${lo} >>> (32 - c))) >>> 0; nl = (${lo} << c) >>> 0;`
-            : `nl = ((${lo} >>> c) | (${hi} << (32 - c))) >>> 0; nh = (${hi} ${top} c) >>> 0;`;
-        const large =
-          op === Op.SHL
-            ? `nh = (${lo} << (c - 32)) >>> 0; nl = 0;`
-            : `nl = (${hi} ${top} (c - 32)) >>> 0; nh = ${op === Op.SAR ? `(${hi} >> 31) >>> 0` : '0'};`;
-        this.emit(`{ const c = ${this.reg(2)} & 63; if (c !== 0) { let nl = 0, nh = 0;`);
-        this.emit(`if (c < 32) { ${small} } else { ${large} } ${lo} = nl; ${hi} = nh; } }`);
-        this.markDirty(d);
-        this.markDirty(d + 1);
-        return;
-      }
-      const call = `shift(${insn.op}, ${insn.osize}, ${this.reg(d)}, ${wide ? this.reg(d + 1) : '0'}, ${this.reg(2)} & 0xff, ${this.flags()})`;
-      if (p.liveFlags !== 0) this.setFlags(call);
-      else this.emit(`${call};`);
-      this.setReg(d, 'aluOut.lo');
-      this.setReg(d + 1, 'aluOut.hi');
-      return;
-    }
+    const op = insn.op;
+    const byCl = p.s === 1;
     const c = shiftCount(insn);
-    if (c === 0) {
+    if (!byCl && c === 0) {
       // Nothing shifts and no flag changes, but a 32-bit destination is still written (zero-extended).
       if (!wide) this.setReg(d + 1, '0');
       return;
     }
     const lo = this.reg(d);
     const hi = wide ? this.reg(d + 1) : '0';
-    const op = insn.op;
     if (p.liveFlags !== 0) {
-      this.setFlags(`shift(${op}, ${insn.osize}, ${lo}, ${hi}, ${c}, ${this.flags()})`);
-      this.setReg(d, 'aluOut.lo');
-      this.setReg(d + 1, 'aluOut.hi');
-      return;
+      const count = byCl ? `${this.reg(2)} & 0xff` : `${c}`;
+      this.setPending(op, insn.osize, [lo, hi], [count, '0'], '', byCl);
     }
-    if (!wide) {
+    if (byCl && !wide) {
+      // JS shifts take the count mod 32, the masked x86 count of a 32-bit shift; a masked 0 changes nothing
+      // but the destination's upper half (zeroed).
+      const n = `(${this.reg(2)} & 31)`;
+      this.setReg(
+        d,
+        op === Op.SHL ? `(${lo} << ${n}) >>> 0` : op === Op.SHR ? `${lo} >>> ${n}` : `(${lo} >> ${n}) >>> 0`,
+      );
+      this.setReg(d + 1, '0');
+    } else if (byCl) {
+      // 64-bit by CL: counts of 32 and more move whole halves (JS shifts are mod 32).
+      const top = op === Op.SAR ? '>>' : '>>>';
+      const small =
+        op === Op.SHL
+          ? `nh = ((${hi} << c) | (${lo} >>> (32 - c))) >>> 0; nl = (${lo} << c) >>> 0;`
+          : `nl = ((${lo} >>> c) | (${hi} << (32 - c))) >>> 0; nh = (${hi} ${top} c) >>> 0;`;
+      const large =
+        op === Op.SHL
+          ? `nh = (${lo} << (c - 32)) >>> 0; nl = 0;`
+          : `nl = (${hi} ${top} (c - 32)) >>> 0; nh = ${op === Op.SAR ? `(${hi} >> 31) >>> 0` : '0'};`;
+      this.emit(`{ const c = ${this.reg(2)} & 63; if (c !== 0) { let nl = 0, nh = 0;`);
+      this.emit(`if (c < 32) { ${small} } else { ${large} } ${lo} = nl; ${hi} = nh; } }`);
+      this.markDirty(d);
+      this.markDirty(d + 1);
+    } else if (!wide) {
       this.setReg(
         d,
         op === Op.SHL ? `(${lo} << ${c}) >>> 0` : op === Op.SHR ? `${lo} >>> ${c}` : `(${lo} >> ${c}) >>> 0`,
       );
       this.setReg(d + 1, '0');
-      return;
-    }
-    let nlo: string;
-    let nhi: string;
-    if (op === Op.SHL) {
-      nlo = c < 32 ? `(${lo} << ${c}) >>> 0` : '0';
-      nhi = c < 32 ? `((${hi} << ${c}) | (${lo} >>> ${32 - c})) >>> 0` : `(${lo} << ${c - 32}) >>> 0`;
     } else {
-      const top = op === Op.SHR ? '>>>' : '>>';
-      nlo = c < 32 ? `((${lo} >>> ${c}) | (${hi} << ${32 - c})) >>> 0` : `(${hi} ${top} ${c - 32}) >>> 0`;
-      nhi = c < 32 ? `(${hi} ${top} ${c}) >>> 0` : op === Op.SHR ? '0' : `(${hi} >> 31) >>> 0`;
+      let nlo: string;
+      let nhi: string;
+      if (op === Op.SHL) {
+        nlo = c < 32 ? `(${lo} << ${c}) >>> 0` : '0';
+        nhi = c < 32 ? `((${hi} << ${c}) | (${lo} >>> ${32 - c})) >>> 0` : `(${lo} << ${c - 32}) >>> 0`;
+      } else {
+        const top = op === Op.SHR ? '>>>' : '>>';
+        nlo = c < 32 ? `((${lo} >>> ${c}) | (${hi} << ${32 - c})) >>> 0` : `(${hi} ${top} ${c - 32}) >>> 0`;
+        nhi = c < 32 ? `(${hi} ${top} ${c}) >>> 0` : op === Op.SHR ? '0' : `(${hi} >> 31) >>> 0`;
+      }
+      this.emit(`{ const nl = ${nlo}, nh = ${nhi}; ${lo} = nl; ${hi} = nh; }`);
+      this.markDirty(d);
+      this.markDirty(d + 1);
     }
-    this.emit(`{ const nl = ${nlo}, nh = ${nhi}; ${lo} = nl; ${hi} = nh; }`);
-    this.markDirty(d);
-    this.markDirty(d + 1);
+    if (p.liveFlags !== 0) this.emit(`p4 = ${lo}; p5 = ${wide ? hi : '0'};`);
   }
 
   /** IMUL r, r/m (0F AF) and IMUL r, r/m, imm with a register source: imul2() when its flags are observed,
@@ -688,12 +781,7 @@ export class Emitter {
     const aHi = wide ? this.reg(three ? s + 1 : d + 1) : '0';
     const bLo = three ? `${insn.imm >>> 0}` : this.reg(s);
     const bHi = !wide ? '0' : three ? `${insn.immHi >>> 0}` : this.reg(s + 1);
-    if (p.liveFlags !== 0) {
-      this.setFlags(`imul2(${insn.osize}, ${aLo}, ${aHi}, ${bLo}, ${bHi}, ${this.flags()})`);
-      this.setReg(d, 'aluOut.lo');
-      this.setReg(d + 1, 'aluOut.hi');
-      return;
-    }
+    if (p.liveFlags !== 0) this.setPending(insn.op, insn.osize, [aLo, aHi], [bLo, bHi], '');
     if (!wide) {
       this.setReg(d, `Math.imul(${aLo}, ${bLo}) >>> 0`);
       this.setReg(d + 1, '0');
@@ -705,7 +793,7 @@ export class Emitter {
     this.markDirty(d + 1);
   }
 
-  /** MOV m8, r8 / imm8 (88, C6): a fault point, and a store into the block ends it. */
+  /** MOV m8, r8 / imm8 (88, C6): a fault point, then the store. */
   private store8(p: Planned, k: number): void {
     const insn = p.insn;
     this.accessPoint(p, k);
@@ -718,9 +806,7 @@ export class Emitter {
         : insn.rex === 0 && r >= 4 && r < 8
           ? `(${this.reg(2 * (r - 4))} >>> 8) & 0xff`
           : `${this.reg(2 * r)} & 0xff`;
-    this.emit(`cpu.write8(${la}, ${v}, cpu.needW);`);
-    const rest = this.restCheck(p);
-    this.emit(`if (cpu.exitKind !== 0 || cpu.trapPending || ${rest}) { ${this.exitCode(k, `${p.next}`)} }`);
+    this.store(p, la, 1, v, '0');
     this.emit('}');
   }
 
@@ -747,13 +833,12 @@ export class Emitter {
     this.stackSlot(-8);
     this.emit('const la = (sh | 0) * 4294967296 + sl;');
     this.emit(`if (la < ${-CANON} || la >= ${CANON}) cpu.raise(${Vector.SS}, 0);`);
-    this.emit('cpu.write64(la, v0, v1, cpu.needW);');
-    this.emit(`${this.reg(8)} = sl; ${this.reg(9)} = sh; }`);
+    // RSP moves once the write succeeded.
+    const moved = `${this.reg(8)} = sl; ${this.reg(9)} = sh;`;
     this.markDirty(8);
     this.markDirty(9);
-    this.emit(
-      `if (cpu.exitKind !== 0 || cpu.trapPending || ${this.restCheck(p)}) { ${this.exitCode(k, `${p.next}`)} }`,
-    );
+    this.store(p, 'la', 8, 'v0', 'v1', moved);
+    this.emit('}');
   }
 
   /** POP r64: read at RSP, then RSP += 8 and the register (RSP itself is not handled here). */
@@ -765,7 +850,7 @@ export class Emitter {
     this.stackSlot(8);
     this.emit(`${this.reg(8)} = sl; ${this.reg(9)} = sh; ${this.reg(d)} = v0; ${this.reg(d + 1)} = v1; }`);
     for (const h of [8, 9, d, d + 1]) this.markDirty(h);
-    this.emit(`if (cpu.trapPending) { ${this.exitCode(k, `${p.next}`)} }`);
+    this.emit(`if (cpu.trapPending) { ${this.exitCode(p, `${p.next}`)} }`);
   }
 
   /** RET: pop the return address; "#GP(0) if the return instruction pointer is non-canonical" (before RSP
@@ -779,7 +864,7 @@ export class Emitter {
     this.emit(`${this.reg(8)} = sl; ${this.reg(9)} = sh;`);
     this.markDirty(8);
     this.markDirty(9);
-    this.emit(`${this.exitCode(k, 'rt')} }`);
+    this.emit(`${this.exitCode(p, 'rt')} }`);
   }
 
   /** MOVZX r, r/m8 or r/m16 (0F B6 / 0F B7): the memory form is a fault point. */
@@ -805,7 +890,7 @@ export class Emitter {
     this.setReg(d, `cpu.${byte ? 'read8' : 'read16'}(${la}, cpu.needR)`);
     this.setReg(d + 1, '0');
     this.emit('}');
-    this.emit(`if (cpu.trapPending) { ${this.exitCode(k, `${p.next}`)} }`);
+    this.emit(`if (cpu.trapPending) { ${this.exitCode(p, `${p.next}`)} }`);
   }
 
   /** MOV r, m / MOV m, r at 32/64 bits through the CPU's TLB fast path (read32/read64, write32/write64). */
@@ -821,10 +906,7 @@ export class Emitter {
     if (write) {
       const lo = p.s >= 0 ? this.reg(2 * p.s) : `${insn.imm >>> 0}`;
       const hi = p.s >= 0 ? this.reg(2 * p.s + 1) : `${insn.immHi >>> 0}`;
-      if (wide) this.emit(`cpu.write64(${la}, ${lo}, ${hi}, cpu.needW);`);
-      else this.emit(`cpu.write32(${la}, ${lo}, cpu.needW);`);
-      const rest = this.restCheck(p);
-      this.emit(`if (cpu.exitKind !== 0 || cpu.trapPending || ${rest}) { ${this.exitCode(k, `${p.next}`)} }`);
+      this.store(p, la, size, lo, hi);
     } else {
       if (wide) {
         this.setReg(d, `cpu.read64(${la}, cpu.needR)`);
@@ -833,7 +915,7 @@ export class Emitter {
         this.setReg(d, `cpu.read32(${la}, cpu.needR)`);
         this.setReg(d + 1, '0');
       }
-      this.emit(`if (cpu.trapPending) { ${this.exitCode(k, `${p.next}`)} }`);
+      this.emit(`if (cpu.trapPending) { ${this.exitCode(p, `${p.next}`)} }`);
     }
     this.emit('}');
   }
@@ -880,45 +962,26 @@ export class Emitter {
     return 'la';
   }
 
-  /** Jcc/JMP rel: the back edge of a loop on the block's start, a side exit, or a JMP whose target follows. */
+  /** Jcc/JMP rel, the last of its basic block: each way goes on in the region or leaves it. */
   private branch(p: Planned, k: number): void {
     const insn = p.insn;
-    const last = k === this.planned.length - 1;
     const t = maskRip(p.next + insn.imm, insn.osize);
+    this.reloadAll();
+    const cc = insn.opcode & 0xf;
+    const cond = p.kind === Kind.Jmp ? 'true' : (this.pendingCond(cc) ?? condExpr(cc, this.flags()));
     // Outside 64-bit mode a taken target is checked against the CS limit: it may #GP at this instruction
     // (the catch then stores the state, as for an access).
     let check = '';
     if (!this.long64) {
       this.faultPoint(p, k);
-      check = this.out.pop()!;
-      check += ` checkTarget(cpu, ${t});`;
+      check = `${this.out.pop()!} checkTarget(cpu, ${t});`;
     }
-    if (p.follow) {
-      this.emit(check);
+    const taken = p.taken >= 0 ? this.edgeCode(p, k, p.taken, p.kind === Kind.Jmp) : this.exitCode(p, `${t}`);
+    if (p.kind === Kind.Jmp) {
+      this.emit(`${check} ${taken}`);
       return;
     }
-    const cc = insn.opcode & 0xf;
-    const cond = p.kind !== Kind.Jcc ? 'true' : (this.pendingCond(cc) ?? condExpr(cc, this.flags()));
-    this.emit(`if (${cond}) {`);
-    this.emit(check);
-    if (this.loops && t === this.startRip) {
-      this.emit(`base += ${k + 1};`);
-      // The next turn starts with exact flags in f unless it overwrites them before any use.
-      const carry = this.pending !== undefined && this.backEdgeLive !== 0 ? `f = ${this.pending.compute};` : '';
-      const out = `${this.flushCode()} cpu.rip = ${t}; cpu.retired = base; return 0;`;
-      if (this.pure) {
-        const again = this.stores ? ' || stale(v, m)' : '';
-        this.emit(`if (--turn === 0${again}) { ${out} }`);
-        this.emit(carry);
-      } else {
-        // The next turn loads its locals afresh (the body was written for that).
-        this.emit(`if (--turn === 0 || stale(v, m)) { ${out} }`);
-        this.emit(carry);
-        this.emit(this.flushRegsCode());
-        if (this.backEdgeLive !== 0 && this.flagsDirty) this.emit('cpu.rflags = f;');
-      }
-      this.emit('continue; }');
-    } else this.emit(`${this.exitCode(k, `${t}`)} }`);
-    if (last) this.emit(this.exitCode(k, `${p.next}`));
+    this.emit(`if (${cond}) { ${check} ${taken} }`);
+    this.emit(p.fall >= 0 ? this.edgeCode(p, k, p.fall, true) : this.exitCode(p, `${p.next}`));
   }
 }

@@ -4,6 +4,7 @@ import { type Insn, Opnd, Reg } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
 import { ARITH, CF, OF, PF, SF, ZF } from '../exec/alu.js';
 import { regOf } from '../exec/fast.js';
+import { NOTHING_OPS } from '../exec/misc.js';
 
 /** Ops a block may contain. Anything else — mode, segment, IF/TF, paging, I/O, software interrupts, far
  *  transfers, HLT, MOV to CR/DR, POPF — ends the block before it (the interpreter runs it). */
@@ -68,15 +69,21 @@ export enum Kind {
   /** Inline Jcc/JMP rel (ends the block). */
   Jcc,
   Jmp,
+  /** NOP, PAUSE, fences, PREFETCH: nothing to do (a memory operand is not accessed). */
+  Nop,
 }
 
 export interface Planned {
   insn: Insn;
-  /** RAM offset of its first byte, and the index of its Segment. */
+  /** RAM offset of its first byte. */
   off: number;
-  seg: number;
-  /** A JMP rel whose target's code follows it in the block. */
-  follow: boolean;
+  /** Index (in the region's planned list) of the instruction control falls to after it, and of its branch
+   *  target (Jcc, JMP, CALL rel); -1 where that way leaves the region. */
+  fall: number;
+  taken: number;
+  /** Its basic block, and its position in it (0: the block's leader). */
+  bb: number;
+  pos: number;
   rip: number;
   next: number;
   kind: Kind;
@@ -95,8 +102,10 @@ export function plan(insn: Insn, off: number, rip: number, next: number, long64:
   const p: Planned = {
     insn,
     off,
-    seg: 0,
-    follow: false,
+    fall: -1,
+    taken: -1,
+    bb: 0,
+    pos: 0,
     rip,
     next,
     kind: Kind.Call,
@@ -108,6 +117,10 @@ export function plan(insn: Insn, off: number, rip: number, next: number, long64:
   };
   const op = insn.op;
   const size = insn.osize;
+  if (NOTHING.has(op)) {
+    p.kind = Kind.Nop;
+    return p;
+  }
   if (op === Op.JCC && insn.o1 === Opnd.Rel) {
     p.kind = Kind.Jcc;
     p.reads = CC_READS[(insn.opcode & 0xf) >> 1]!;
@@ -230,6 +243,8 @@ export function plan(insn: Insn, off: number, rip: number, next: number, long64:
   return p;
 }
 
+const NOTHING = new Set<number>(NOTHING_OPS);
+
 /** The flags each condition-code pair reads (SDM vol. 1 table B-1): O, B, Z, BE, S, P, L, LE. */
 const CC_READS = [OF, CF, ZF, CF | ZF, SF, PF, SF | OF, ZF | SF | OF];
 
@@ -246,33 +261,33 @@ export function maskRip(v: number, size: number): number {
 }
 
 /**
- * Flag liveness, backwards: flags are needed exactly where the block is left, before anything that may fault
- * or call a handler, and where an instruction reads them; a loop's back edge needs what the block's start
- * needs (found by iterating to a fixed point). Each writer keeps the bits of its output that are observed.
- * Returns the flags live at a back edge.
+ * Flag liveness over the region's control-flow graph, backwards to a fixed point: flags are needed where the
+ * region is left, before anything that may fault or calls a handler, and where an instruction reads them.
+ * Each writer keeps (lazily, see emit.ts) the bits of its output that are observed; returns the flags live
+ * into each instruction.
  */
-export function flagLiveness(planned: Planned[], rip: number, loops: boolean): number {
-  let top = 0;
-  for (;;) {
-    let live = ARITH;
+export function flagLiveness(planned: Planned[]): Int32Array {
+  const liveIn = new Int32Array(planned.length);
+  const into = (j: number) => (j < 0 ? ARITH : liveIn[j]!);
+  for (let changed = true; changed; ) {
+    changed = false;
     for (let k = planned.length - 1; k >= 0; k--) {
       const p = planned[k]!;
-      if (p.kind === Kind.Jcc || (p.kind === Kind.Jmp && !p.follow)) {
-        const taken = loops && maskRip(p.next + p.insn.imm, p.insn.osize) === rip ? top : ARITH;
-        const fall = k === planned.length - 1 ? ARITH : live;
-        live = p.kind === Kind.Jmp ? taken : taken | fall;
-      }
-      if (FAULT_POINT.has(p.kind)) {
-        live = ARITH;
-        continue;
-      }
+      let live: number;
+      if (p.kind === Kind.Jcc) live = into(p.fall) | into(p.taken);
+      else if (p.kind === Kind.Jmp || p.kind === Kind.CallRel) live = into(p.taken);
+      else if (p.kind === Kind.Ret || ENDS_BLOCK[p.insn.op] === 1) live = ARITH;
+      else live = into(p.fall);
       p.liveFlags = live & p.writes;
-      // An access that may fault needs the flags of the instructions before it exact.
-      live = p.kind === Kind.BinaryMem ? ARITH : (live & ~p.writes) | p.reads;
+      // A handler reads RFLAGS; an access that may fault needs the flags before it exact (or recoverable).
+      const before = FAULT_POINT.has(p.kind) || p.kind === Kind.BinaryMem ? ARITH : (live & ~p.writes) | p.reads;
+      if (before !== liveIn[k]) {
+        liveIn[k] = before;
+        changed = true;
+      }
     }
-    if (!loops || (live | top) === top) return top;
-    top |= live;
   }
+  return liveIn;
 }
 
 /** Kinds that may fault or leave the block with a computed target: the flags must be exact before them. */
