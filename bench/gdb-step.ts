@@ -26,7 +26,7 @@ function startTarget(kind: StubKind, elf: string, port: number): ChildProcess {
     const args = [...qemuArgs(elf, ['-S', '-gdb', `tcp:127.0.0.1:${port}`]), '-append', cmdlineFor(LOOP_N)];
     return spawn(QEMU_BINARY, args, { stdio: 'ignore' });
   }
-  const cli = join(repoRoot(), 'dist/src/cli/main.js');
+  const cli = join(repoRoot(), 'dist/bundle/cli/main.js');
   const args = [cli, 'run', '--serial', 'none', '--gdb', `127.0.0.1:${port}`, '--wait-gdb'];
   return spawn(process.execPath, [...args, '--cmdline', cmdlineFor(LOOP_N), elf], { stdio: 'ignore' });
 }

@@ -271,7 +271,7 @@ async function benchStartup(s: Settings, qemu: boolean, progress: Progress): Pro
   const image = 'guests/hello.elf';
   const root = repoRoot();
   const elf = join(root, image);
-  const cli = join(root, 'dist/src/cli/main.js');
+  const cli = join(root, 'dist/bundle/cli/main.js');
   const g: number[] = [];
   const q: number[] = [];
   const out: BenchReport['startup'] = { image, guestdbgMs: fail('-'), qemuMs: fail('-'), ratio: fail('-') };
@@ -314,7 +314,7 @@ async function benchPeakRss(
   qemu: boolean,
   progress: Progress,
 ): Promise<PeakRssReport> {
-  const cli = join(repoRoot(), 'dist/src/cli/main.js');
+  const cli = join(repoRoot(), 'dist/bundle/cli/main.js');
   const memory = `${RSS_GUEST_MIB}M`;
   const noVmHwm = vmHwmAvailable() ? '' : 'n/a: no VmHWM in /proc/<pid>/status';
   const out: PeakRssReport = { guestMiB: RSS_GUEST_MIB, rows: [] };

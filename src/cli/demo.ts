@@ -15,7 +15,7 @@ import { DR7_FIXED_1, Dr7Rw, dr7Slot } from '../x86/debug-regs.js';
 import { formatDebugEvent } from './debug-event.js';
 import { exitCodeOf } from './exit-codes.js';
 
-/** dist/src/cli/demo.js → <package>/guests/demo.elf */
+/** dist/src/cli/demo.js, or a chunk of the bundle in dist/bundle/cli/ (as deep) → <package>/guests/demo.elf */
 export const DEMO_IMAGE = fileURLToPath(new URL('../../../guests/demo.elf', import.meta.url));
 const DEMO_MEMORY_BYTES = 64 << 20;
 /** Generous: the emulator runs the whole demo in well under a second. */

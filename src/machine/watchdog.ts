@@ -20,7 +20,9 @@ export class Watchdog {
   private deadline = 0;
 
   constructor() {
-    this.worker = new Worker(new URL('./watchdog-worker.js', import.meta.url));
+    // The helper never prints: stdout/stderr true spares the start-up of piping its output into ours
+    // (which would set up this process's stdout and stderr streams, a few ms before a guest's first byte).
+    this.worker = new Worker(new URL('./watchdog-worker.js', import.meta.url), { stdout: true, stderr: true });
     // The helper must never keep the process alive on its own.
     this.worker.unref();
   }

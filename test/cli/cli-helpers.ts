@@ -1,12 +1,12 @@
-// Spawning the built CLI (dist/src/cli/main.js) the way a user runs it.
+// Spawning the built CLI (the bundle, dist/bundle/cli/main.js) the way a user runs it.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** dist/test/cli/ → dist/src/cli/main.js */
-export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+/** dist/test/cli/ → dist/bundle/cli/main.js */
+export const CLI = fileURLToPath(new URL('../../bundle/cli/main.js', import.meta.url));
 /** Tests run from the package root (npm test); guests/ is there. */
 export const GUESTS = 'guests';
 

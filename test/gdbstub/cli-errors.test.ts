@@ -6,7 +6,7 @@ import { repoRoot } from '../../scripts/build-guests.js';
 import { startStub } from './stub-process.js';
 
 const run = (...args: string[]) =>
-  spawnSync(process.execPath, ['dist/src/cli/main.js', 'run', ...args], { cwd: repoRoot(), encoding: 'utf8' });
+  spawnSync(process.execPath, ['dist/bundle/cli/main.js', 'run', ...args], { cwd: repoRoot(), encoding: 'utf8' });
 
 function oneLine(r: ReturnType<typeof run>, pattern: RegExp): void {
   assert.equal(r.status, 2, r.stderr);

@@ -21,7 +21,7 @@ export const SPINNING = { guest: 'bench/loop', args: ['--cmdline', 'n=1000000000
 /** Starts guestdbg serving guests/<guest>.elf on a free loopback port; `extra` are more `run` options. */
 export async function startStub(guest: string, extra: readonly string[] = []): Promise<StubProcess> {
   const port = await freeTcpPort();
-  const args = ['dist/src/cli/main.js', 'run', '--serial', 'none', '--gdb', `tcp:127.0.0.1:${port}`, ...extra];
+  const args = ['dist/bundle/cli/main.js', 'run', '--serial', 'none', '--gdb', `tcp:127.0.0.1:${port}`, ...extra];
   const child = spawn(process.execPath, [...args, `guests/${guest}.elf`], {
     cwd: repoRoot(),
     stdio: ['ignore', 'ignore', 'pipe'],
