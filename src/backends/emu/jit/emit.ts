@@ -105,6 +105,8 @@ export class Emitter {
   private readonly gen: Set<number>[] = [];
   private readonly calls: boolean[] = [];
   private bb = 0;
+  /** The start of the current basic block when it loops on itself (its body is a `for`), else -1. */
+  private selfLoop = -1;
   /** What each basic block starts with: the dry run's findings (the emission's own during the dry run). */
   private shared: Shared = { used: this.used, dirtyIn: [], flagsEverDirty: false };
   /** The exit code of each point where an inline access may throw (pc = its index): the state to store. */
@@ -127,7 +129,12 @@ export class Emitter {
     for (let k = 0; k < this.planned.length; k++) {
       const p = this.planned[k]!;
       if (p.pos === 0) {
-        this.emit(`case ${p.bb}:`);
+        // A basic block that branches back to its own start (an inner loop) loops in place.
+        let last = k;
+        while (this.planned[last + 1] !== undefined && this.planned[last + 1]!.pos !== 0) last++;
+        const end = this.planned[last]!;
+        this.selfLoop = end.kind === Kind.Jcc && end.taken === k ? k : -1;
+        this.emit(`case ${p.bb}:${this.selfLoop >= 0 ? ' for (;;) {' : ''}`);
         this.bb = p.bb;
         this.gen[p.bb] = new Set();
         this.calls[p.bb] = false;
@@ -157,8 +164,8 @@ export class Emitter {
     return [
       'const stale = (v) => { for (let i = 0; i < SO.length; i++) if (v.getInt32(SO[i], true) !== SW[i]) return true; return false; };',
       'return function block(cpu, L) {',
-      'const r = cpu.regs, v = cpu.ramView, m = cpu.ram, TV = cpu.tlbVpn, TF = cpu.tlbFlags, TO = cpu.tlbOff;',
-      `let base = cpu.retired, f = 0, pk = 0, pc = -1, X = 0, n = 0, p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0${locals.length > 0 ? `, ${locals.join(', ')}` : ''};`,
+      'const r = cpu.regs, v = cpu.ramView, m = cpu.ram, TV = cpu.tlbVpn, TF = cpu.tlbFlags, TO = cpu.tlbOff, nr = cpu.needR, nw = cpu.needW;',
+      `let base = cpu.retired, f = 0, pk = 0, pc = -1, X = 0, n = 0, tp = false, p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0${locals.length > 0 ? `, ${locals.join(', ')}` : ''};`,
       `const lim = base + ${REGION_INSNS};`,
       'if (stale(v)) return -1;',
       ...preload,
@@ -382,7 +389,8 @@ export class Emitter {
     if (this.liveIn[j] !== 0) parts.push(this.pkCode());
     parts.push(`base += ${p.pos + 1};`);
     if (j <= k) parts.push(`if (base >= lim) { ${this.pkCode()} X = ${q.rip}; n = base; break out; }`);
-    if (!last || j !== k + 1) parts.push(`L = ${q.bb}; continue;`);
+    if (j === this.selfLoop) parts.push('continue;');
+    else if (!last || j !== k + 1) parts.push(`L = ${q.bb}; continue out;`);
     return parts.join(' ');
   }
 
@@ -413,6 +421,32 @@ export class Emitter {
   }
 
   /**
+   * An inline load of `size` bytes at linear address expression `la` into the locals `lo` (and `hi` for 8):
+   * the TLB's RAM fast path, else the CPU's read (MMIO, watched pages, page crossings; a data breakpoint match
+   * sets tp, and the region ends after the instruction, see trapCheck()).
+   */
+  private load(la: string, size: number, lo: string, hi = ''): void {
+    const get =
+      size === 1
+        ? `${lo} = m[o + po];`
+        : size === 2
+          ? `${lo} = v.getUint16(o + po, true);`
+          : size === 4
+            ? `${lo} = v.getUint32(o + po, true);`
+            : `${lo} = v.getUint32(o + po, true); ${hi} = v.getUint32(o + po + 4, true);`;
+    const call = size === 8 ? `${lo} = cpu.read64(a, nr); ${hi} = cpu.hi;` : `${lo} = cpu.read${size * 8}(a, nr);`;
+    this.emit(`{ const a = ${la}, vp = Math.floor(a / 4096), ti = vp & ${TLB_MASK}, po = a & 4095, o = TO[ti];`);
+    this.emit(`if (TV[ti] === vp && (TF[ti] & nr) !== 0 && o >= 0 && po <= ${4096 - size}) { ${get} }`);
+    this.emit(`else { ${call} tp = cpu.trapPending; } }`);
+  }
+
+  /** After an instruction with an inline load: a data breakpoint it matched ends the region (its trap is
+   *  taken after the instruction). */
+  private trapCheck(p: Planned): void {
+    this.emit(`if (tp) { ${this.exitCode(p, `${p.next}`)} }`);
+  }
+
+  /**
    * An inline store of `size` bytes (lo, hi) at linear address expression `la`, after instruction p's fault
    * point: the TLB's RAM fast path, else the CPU's write (MMIO, watched pages, page crossings: an exit or a
    * data breakpoint ends the region after p). `done` runs once the write succeeded. A store into the region's
@@ -426,16 +460,16 @@ export class Emitter {
         : size === 4
           ? `v.setUint32(o + po, ${lo}, true);`
           : `v.setUint32(o + po, ${lo}, true); v.setUint32(o + po + 4, ${hi}, true);`;
-    const call =
-      size === 1
-        ? `cpu.write8(a, ${lo}, cpu.needW)`
-        : size === 4
-          ? `cpu.write32(a, ${lo}, cpu.needW)`
-          : `cpu.write64(a, ${lo}, ${hi}, cpu.needW)`;
+    const call = size === 8 ? `cpu.write64(a, ${lo}, ${hi}, nw)` : `cpu.write${size * 8}(a, ${lo}, nw)`;
     this.emit(`{ const a = ${la}, vp = Math.floor(a / 4096), ti = vp & ${TLB_MASK}, po = a & 4095, o = TO[ti];`);
-    this.emit(`if (TV[ti] === vp && (TF[ti] & cpu.needW) !== 0 && o >= 0 && po <= ${4096 - size}) { ${put} ${done}`);
+    this.emit(`if (TV[ti] === vp && (TF[ti] & nw) !== 0 && o >= 0 && po <= ${4096 - size}) { ${put} ${done}`);
     this.emit(`if (o === ${this.page} && stale(v)) { ${out} } }`);
-    this.emit(`else { ${call}; ${done} if (cpu.exitKind !== 0 || cpu.trapPending || stale(v)) { ${out} } } }`);
+    // After the CPU's write the TLB usually maps the page (RAM): only a store into the region's page, to an
+    // unmapped one (MMIO, a watched page) or across pages needs the code compared.
+    const unsure = `(TV[ti] !== vp || TO[ti] === ${this.page} || TO[ti] < 0 || po > ${4096 - size})`;
+    this.emit(
+      `else { ${call}; ${done} if (cpu.exitKind !== 0 || cpu.trapPending || (${unsure} && stale(v))) { ${out} } } }`,
+    );
   }
 
   private instruction(p: Planned, k: number): void {
@@ -648,15 +682,14 @@ export class Emitter {
     this.accessPoint(p, k);
     this.emit('{');
     const la = this.linear(p, insn.osize, false);
-    this.emit(
-      wide ? `const t = cpu.read64(${la}, cpu.needR), th = cpu.hi;` : `const t = cpu.read32(${la}, cpu.needR), th = 0;`,
-    );
+    this.emit('let t = 0, th = 0;');
+    this.load(la, insn.osize, 't', wide ? 'th' : '');
     const other = p.s >= 0 ? this.reg(2 * p.s) : `${insn.imm >>> 0}`;
     const otherHi = !wide ? '0' : p.s >= 0 ? this.reg(2 * p.s + 1) : `${insn.immHi >>> 0}`;
     if (p.d < 0) this.binary(p, -1, 't', 'th', other, otherHi);
     else this.binary(p, 2 * p.d, this.reg(2 * p.d), wide ? this.reg(2 * p.d + 1) : '0', 't', 'th');
     this.emit('}');
-    this.emit(`if (cpu.trapPending) { ${this.exitCode(p, `${p.next}`)} }`);
+    this.trapCheck(p);
   }
 
   /** LEA: effAddrLoHi()'s sum, truncated or zero-extended to the operand size. Flags untouched. */
@@ -846,11 +879,12 @@ export class Emitter {
     this.accessPoint(p, k);
     const d = 2 * p.d;
     this.stackTop();
-    this.emit('const v0 = cpu.read64(la, cpu.needR), v1 = cpu.hi;');
+    this.emit('let v0 = 0, v1 = 0;');
+    this.load('la', 8, 'v0', 'v1');
     this.stackSlot(8);
     this.emit(`${this.reg(8)} = sl; ${this.reg(9)} = sh; ${this.reg(d)} = v0; ${this.reg(d + 1)} = v1; }`);
     for (const h of [8, 9, d, d + 1]) this.markDirty(h);
-    this.emit(`if (cpu.trapPending) { ${this.exitCode(p, `${p.next}`)} }`);
+    this.trapCheck(p);
   }
 
   /** RET: pop the return address; "#GP(0) if the return instruction pointer is non-canonical" (before RSP
@@ -858,7 +892,9 @@ export class Emitter {
   private ret(p: Planned, k: number): void {
     this.accessPoint(p, k);
     this.stackTop();
-    this.emit('const v0 = cpu.read64(la, cpu.needR), rt = (cpu.hi | 0) * 4294967296 + v0;');
+    this.emit('let v0 = 0, v1 = 0;');
+    this.load('la', 8, 'v0', 'v1');
+    this.emit('const rt = (v1 | 0) * 4294967296 + v0;');
     this.emit(`if (rt < ${-CANON} || rt >= ${CANON}) cpu.raise(${Vector.GP}, 0);`);
     this.stackSlot(8);
     this.emit(`${this.reg(8)} = sl; ${this.reg(9)} = sh;`);
@@ -887,10 +923,11 @@ export class Emitter {
     this.accessPoint(p, k);
     this.emit('{');
     const la = this.linear(p, byte ? 1 : 2, false);
-    this.setReg(d, `cpu.${byte ? 'read8' : 'read16'}(${la}, cpu.needR)`);
+    this.load(la, byte ? 1 : 2, this.reg(d));
+    this.markDirty(d);
     this.setReg(d + 1, '0');
     this.emit('}');
-    this.emit(`if (cpu.trapPending) { ${this.exitCode(p, `${p.next}`)} }`);
+    this.trapCheck(p);
   }
 
   /** MOV r, m / MOV m, r at 32/64 bits through the CPU's TLB fast path (read32/read64, write32/write64). */
@@ -909,13 +946,15 @@ export class Emitter {
       this.store(p, la, size, lo, hi);
     } else {
       if (wide) {
-        this.setReg(d, `cpu.read64(${la}, cpu.needR)`);
-        this.setReg(d + 1, 'cpu.hi');
+        this.load(la, 8, this.reg(d), this.reg(d + 1));
+        this.markDirty(d);
+        this.markDirty(d + 1);
       } else {
-        this.setReg(d, `cpu.read32(${la}, cpu.needR)`);
+        this.load(la, 4, this.reg(d));
+        this.markDirty(d);
         this.setReg(d + 1, '0');
       }
-      this.emit(`if (cpu.trapPending) { ${this.exitCode(p, `${p.next}`)} }`);
+      this.trapCheck(p);
     }
     this.emit('}');
   }
@@ -951,11 +990,9 @@ export class Emitter {
       terms.push(`${this.reg(2 * insn.index)} * ${insn.scale}`);
       hiTerms.push(`(${this.reg(2 * insn.index + 1)} | 0) * ${insn.scale}`);
     }
-    this.emit(`let la = ${terms.join(' + ')}, lh = ${hiTerms.join(' + ')};`);
-    this.emit(
-      '{ const c = Math.floor(la / 4294967296); la = ((lh + c) | 0) * 4294967296 + (la - c * 4294967296)' +
-        `${segBase}; }`,
-    );
+    // The high halves' sum wrapped to int32 times 2^32 plus the low terms' sum (|low| < 2^36) is the address
+    // exactly wherever it is canonical; where the 64-bit sum wraps around it is far from canonical either way.
+    this.emit(`const la = ((${hiTerms.join(' + ')}) | 0) * 4294967296 + ${terms.join(' + ')}${segBase};`);
     // linear(): a non-canonical address is #SS(0) for a stack-segment operand, else #GP(0).
     const vector = memSeg(insn) === SegReg.SS ? Vector.SS : Vector.GP;
     this.emit(`if (la < ${-CANON} || la >= ${CANON}) cpu.raise(${vector}, 0);`);
@@ -982,6 +1019,7 @@ export class Emitter {
       return;
     }
     this.emit(`if (${cond}) { ${check} ${taken} }`);
+    if (this.selfLoop >= 0) this.emit('break; }');
     this.emit(p.fall >= 0 ? this.edgeCode(p, k, p.fall, true) : this.exitCode(p, `${p.next}`));
   }
 }
