@@ -107,6 +107,10 @@ export class Emitter {
   private bb = 0;
   /** The start of the current basic block when it loops on itself (its body is a `for`), else -1. */
   private selfLoop = -1;
+  /** Access sites (instruction indices) with a remembered page, and the canonical check linear() left for
+   *  the next access's slow path. */
+  private readonly sites = new Set<number>();
+  private canon = '';
   /** What each basic block starts with: the dry run's findings (the emission's own during the dry run). */
   private shared: Shared = { used: this.used, dirtyIn: [], flagsEverDirty: false };
   /** The exit code of each point where an inline access may throw (pc = its index): the state to store. */
@@ -156,7 +160,10 @@ export class Emitter {
     this.loadFlags();
     const preload = this.take();
     const body = this.body();
-    const locals = [...this.used].map((h) => `g${h} = 0`);
+    const locals = [
+      ...[...this.used].map((h) => `g${h} = 0`),
+      ...[...this.sites].map((k) => `sv${k} = NaN, so${k} = 0`),
+    ];
     const store = [...dry.everDirty].map((h) => `r[${h}] = g${h};`).join(' ');
     const flags = 'if (pk !== 0) f = lazyFlags(pk, p0, p1, p2, p3, f); cpu.rflags = f;';
     // An inline access that faults or exits (MMIO read) leaves the state the interpreter would have.
@@ -421,23 +428,39 @@ export class Emitter {
   }
 
   /**
-   * An inline load of `size` bytes at linear address expression `la` into the locals `lo` (and `hi` for 8):
-   * the TLB's RAM fast path, else the CPU's read (MMIO, watched pages, page crossings; a data breakpoint match
-   * sets tp, and the region ends after the instruction, see trapCheck()).
+   * An inline load of `size` bytes at linear address expression `la` into the locals `lo` (and `hi` for 8),
+   * for access site k. Each site remembers the last RAM page it used (locals svK: linear page, soK: RAM
+   * offset; a translation the TLB held, which nothing inside a region can invalidate); another page goes
+   * through the canonical check, the TLB, and the CPU's read (MMIO, watched pages, page crossings; a data
+   * breakpoint match sets tp, and the region ends after the instruction, see trapCheck()).
    */
-  private load(la: string, size: number, lo: string, hi = ''): void {
-    const get =
+  private load(k: number, la: string, size: number, lo: string, hi = ''): void {
+    const get = (o: string) =>
       size === 1
-        ? `${lo} = m[o + po];`
+        ? `${lo} = m[${o}];`
         : size === 2
-          ? `${lo} = v.getUint16(o + po, true);`
+          ? `${lo} = v.getUint16(${o}, true);`
           : size === 4
-            ? `${lo} = v.getUint32(o + po, true);`
-            : `${lo} = v.getUint32(o + po, true); ${hi} = v.getUint32(o + po + 4, true);`;
+            ? `${lo} = v.getUint32(${o}, true);`
+            : `${lo} = v.getUint32(${o}, true); ${hi} = v.getUint32(${o} + 4, true);`;
     const call = size === 8 ? `${lo} = cpu.read64(a, nr); ${hi} = cpu.hi;` : `${lo} = cpu.read${size * 8}(a, nr);`;
-    this.emit(`{ const a = ${la}, vp = Math.floor(a / 4096), ti = vp & ${TLB_MASK}, po = a & 4095, o = TO[ti];`);
-    this.emit(`if (TV[ti] === vp && (TF[ti] & nr) !== 0 && o >= 0 && po <= ${4096 - size}) { ${get} }`);
-    this.emit(`else { ${call} tp = cpu.trapPending; } }`);
+    this.sites.add(k);
+    this.emit(`{ const a = ${la}, po = a - sv${k};`);
+    this.emit(`if (po >= 0 && po <= ${4096 - size}) { ${get(`so${k} + po`)} }`);
+    this.emit(
+      `else { ${this.takeCanon()} const vp = Math.floor(a / 4096), ti = vp & ${TLB_MASK}, o = TO[ti], q = a & 4095;`,
+    );
+    this.emit(
+      `if (TV[ti] === vp && (TF[ti] & nr) !== 0 && o >= 0 && q <= ${4096 - size}) { sv${k} = vp * 4096; so${k} = o; ${get('o + q')} }`,
+    );
+    this.emit(`else { ${call} tp = cpu.trapPending; } } }`);
+  }
+
+  /** The canonical check linear() left for the access's slow path (a remembered page passed it). */
+  private takeCanon(): string {
+    const c = this.canon;
+    this.canon = '';
+    return c;
   }
 
   /** After an instruction with an inline load: a data breakpoint it matched ends the region (its trap is
@@ -452,23 +475,29 @@ export class Emitter {
    * data breakpoint ends the region after p). `done` runs once the write succeeded. A store into the region's
    * own page ends the region after p when its code changed (the next entry finds it stale and recompiles).
    */
-  private store(p: Planned, la: string, size: number, lo: string, hi: string, done = ''): void {
+  private store(p: Planned, k: number, la: string, size: number, lo: string, hi: string, done = ''): void {
     const out = this.exitCode(p, `${p.next}`);
-    const put =
+    const put = (o: string) =>
       size === 1
-        ? `m[o + po] = ${lo};`
+        ? `m[${o}] = ${lo};`
         : size === 4
-          ? `v.setUint32(o + po, ${lo}, true);`
-          : `v.setUint32(o + po, ${lo}, true); v.setUint32(o + po + 4, ${hi}, true);`;
+          ? `v.setUint32(${o}, ${lo}, true);`
+          : `v.setUint32(${o}, ${lo}, true); v.setUint32(${o} + 4, ${hi}, true);`;
     const call = size === 8 ? `cpu.write64(a, ${lo}, ${hi}, nw)` : `cpu.write${size * 8}(a, ${lo}, nw)`;
-    this.emit(`{ const a = ${la}, vp = Math.floor(a / 4096), ti = vp & ${TLB_MASK}, po = a & 4095, o = TO[ti];`);
-    this.emit(`if (TV[ti] === vp && (TF[ti] & nw) !== 0 && o >= 0 && po <= ${4096 - size}) { ${put} ${done}`);
-    this.emit(`if (o === ${this.page} && stale(v)) { ${out} } }`);
+    this.sites.add(k);
+    this.emit(`{ const a = ${la}, po = a - sv${k};`);
+    this.emit(`if (po >= 0 && po <= ${4096 - size}) { ${put(`so${k} + po`)} ${done} }`);
+    this.emit(
+      `else { ${this.takeCanon()} const vp = Math.floor(a / 4096), ti = vp & ${TLB_MASK}, o = TO[ti], q = a & 4095;`,
+    );
+    // The region's own page is never remembered: a store there compares the code.
+    this.emit(`if (TV[ti] === vp && (TF[ti] & nw) !== 0 && o >= 0 && q <= ${4096 - size}) { ${put('o + q')} ${done}`);
+    this.emit(`if (o !== ${this.page}) { sv${k} = vp * 4096; so${k} = o; } else if (stale(v)) { ${out} } }`);
     // After the CPU's write the TLB usually maps the page (RAM): only a store into the region's page, to an
     // unmapped one (MMIO, a watched page) or across pages needs the code compared.
-    const unsure = `(TV[ti] !== vp || TO[ti] === ${this.page} || TO[ti] < 0 || po > ${4096 - size})`;
+    const unsure = `(TV[ti] !== vp || TO[ti] === ${this.page} || TO[ti] < 0 || q > ${4096 - size})`;
     this.emit(
-      `else { ${call}; ${done} if (cpu.exitKind !== 0 || cpu.trapPending || (${unsure} && stale(v))) { ${out} } } }`,
+      `else { ${call}; ${done} if (cpu.exitKind !== 0 || cpu.trapPending || (${unsure} && stale(v))) { ${out} } } } }`,
     );
   }
 
@@ -683,7 +712,7 @@ export class Emitter {
     this.emit('{');
     const la = this.linear(p, insn.osize, false);
     this.emit('let t = 0, th = 0;');
-    this.load(la, insn.osize, 't', wide ? 'th' : '');
+    this.load(k, la, insn.osize, 't', wide ? 'th' : '');
     const other = p.s >= 0 ? this.reg(2 * p.s) : `${insn.imm >>> 0}`;
     const otherHi = !wide ? '0' : p.s >= 0 ? this.reg(2 * p.s + 1) : `${insn.immHi >>> 0}`;
     if (p.d < 0) this.binary(p, -1, 't', 'th', other, otherHi);
@@ -839,7 +868,7 @@ export class Emitter {
         : insn.rex === 0 && r >= 4 && r < 8
           ? `(${this.reg(2 * (r - 4))} >>> 8) & 0xff`
           : `${this.reg(2 * r)} & 0xff`;
-    this.store(p, la, 1, v, '0');
+    this.store(p, k, la, 1, v, '0');
     this.emit('}');
   }
 
@@ -870,7 +899,7 @@ export class Emitter {
     const moved = `${this.reg(8)} = sl; ${this.reg(9)} = sh;`;
     this.markDirty(8);
     this.markDirty(9);
-    this.store(p, 'la', 8, 'v0', 'v1', moved);
+    this.store(p, k, 'la', 8, 'v0', 'v1', moved);
     this.emit('}');
   }
 
@@ -880,7 +909,7 @@ export class Emitter {
     const d = 2 * p.d;
     this.stackTop();
     this.emit('let v0 = 0, v1 = 0;');
-    this.load('la', 8, 'v0', 'v1');
+    this.load(k, 'la', 8, 'v0', 'v1');
     this.stackSlot(8);
     this.emit(`${this.reg(8)} = sl; ${this.reg(9)} = sh; ${this.reg(d)} = v0; ${this.reg(d + 1)} = v1; }`);
     for (const h of [8, 9, d, d + 1]) this.markDirty(h);
@@ -893,7 +922,7 @@ export class Emitter {
     this.accessPoint(p, k);
     this.stackTop();
     this.emit('let v0 = 0, v1 = 0;');
-    this.load('la', 8, 'v0', 'v1');
+    this.load(k, 'la', 8, 'v0', 'v1');
     this.emit('const rt = (v1 | 0) * 4294967296 + v0;');
     this.emit(`if (rt < ${-CANON} || rt >= ${CANON}) cpu.raise(${Vector.GP}, 0);`);
     this.stackSlot(8);
@@ -923,7 +952,7 @@ export class Emitter {
     this.accessPoint(p, k);
     this.emit('{');
     const la = this.linear(p, byte ? 1 : 2, false);
-    this.load(la, byte ? 1 : 2, this.reg(d));
+    this.load(k, la, byte ? 1 : 2, this.reg(d));
     this.markDirty(d);
     this.setReg(d + 1, '0');
     this.emit('}');
@@ -943,14 +972,14 @@ export class Emitter {
     if (write) {
       const lo = p.s >= 0 ? this.reg(2 * p.s) : `${insn.imm >>> 0}`;
       const hi = p.s >= 0 ? this.reg(2 * p.s + 1) : `${insn.immHi >>> 0}`;
-      this.store(p, la, size, lo, hi);
+      this.store(p, k, la, size, lo, hi);
     } else {
       if (wide) {
-        this.load(la, 8, this.reg(d), this.reg(d + 1));
+        this.load(k, la, 8, this.reg(d), this.reg(d + 1));
         this.markDirty(d);
         this.markDirty(d + 1);
       } else {
-        this.load(la, 4, this.reg(d));
+        this.load(k, la, 4, this.reg(d));
         this.markDirty(d);
         this.setReg(d + 1, '0');
       }
@@ -993,9 +1022,10 @@ export class Emitter {
     // The high halves' sum wrapped to int32 times 2^32 plus the low terms' sum (|low| < 2^36) is the address
     // exactly wherever it is canonical; where the 64-bit sum wraps around it is far from canonical either way.
     this.emit(`const la = ((${hiTerms.join(' + ')}) | 0) * 4294967296 + ${terms.join(' + ')}${segBase};`);
-    // linear(): a non-canonical address is #SS(0) for a stack-segment operand, else #GP(0).
+    // linear(): a non-canonical address is #SS(0) for a stack-segment operand, else #GP(0) (checked where the
+    // access does not hit the page its site remembers).
     const vector = memSeg(insn) === SegReg.SS ? Vector.SS : Vector.GP;
-    this.emit(`if (la < ${-CANON} || la >= ${CANON}) cpu.raise(${vector}, 0);`);
+    this.canon = `if (a < ${-CANON} || a >= ${CANON}) cpu.raise(${vector}, 0);`;
     return 'la';
   }
 
