@@ -340,15 +340,17 @@ const EDGES = [
 
 /**
  * Every Jcc condition after every flag writer the compiler leaves lazy, on every ordered pair of EDGES: a loop
- * over the pairs runs `op b, a; jcc` for the 16 conditions and records which were taken.
+ * over the pairs runs `op b, a; jcc` for the 16 conditions and records which were taken. With `inc`, an INC
+ * of another register comes between (it keeps the writer's CF and replaces the other flags).
  */
-function conditions(threshold: number, op: string, wide: boolean): string {
+function conditions(threshold: number, op: string, wide: boolean, inc = false): string {
   const sfx = wide ? 'q' : 'l';
   const [a, b] = wide ? ['%rax', '%rdx'] : ['%eax', '%edx'];
   const body: string[] = [];
   CC.forEach((cc, i) => {
     body.push(`mov (%rbx), %rax`, `mov 8(%rbx), %rdx`);
     body.push(op === 'inc' || op === 'dec' ? `${op}${sfx} ${a}` : `${op}${sfx} ${b}, ${a}`);
+    if (inc) body.push('inc %r8');
     body.push(`j${cc} 1f`, `or $${1 << i}, %esi`, '1:');
   });
   const src = [
@@ -389,8 +391,10 @@ describe('lazy flags: every condition after every flag writer, on edge values', 
   for (const op of ['cmp', 'sub', 'test', 'and', 'or', 'xor', 'add', 'inc', 'dec']) {
     it(op, () => {
       for (const wide of [false, true]) {
-        const oracle = conditions(0, op, wide);
-        assert.equal(conditions(1, op, wide), oracle, `${op} ${wide ? 64 : 32}-bit`);
+        for (const inc of [false, true]) {
+          const oracle = conditions(0, op, wide, inc);
+          assert.equal(conditions(1, op, wide, inc), oracle, `${op} ${wide ? 64 : 32}-bit${inc ? ', INC after' : ''}`);
+        }
       }
     });
   }

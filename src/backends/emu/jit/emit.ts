@@ -303,7 +303,8 @@ export class Emitter {
     countMayBeZero = false,
   ): void {
     const partial = op === Op.INC || op === Op.DEC || op === Op.IMUL2 || op === Op.IMUL3 || countMayBeZero;
-    if (partial) this.flags();
+    if (op === Op.INC || op === Op.DEC) this.carryOnly();
+    else if (partial) this.flags();
     else this.loadFlags();
     this.emit(`p0 = ${a[0]}; p1 = ${a[1]}; p2 = ${b[0]}; p3 = ${b[1]};`);
     if (result !== '') this.emit(result);
@@ -314,6 +315,29 @@ export class Emitter {
     this.flagsLoaded = true;
     this.flagsDirty = true;
     this.flagsEverDirty = true;
+  }
+
+  /**
+   * Before INC/DEC, which keep CF and overwrite the other arithmetic flags: f with the exact CF (and the bits
+   * outside the arithmetic flags), read off a pending op's operands where that is simple, else all of RFLAGS.
+   */
+  private carryOnly(): void {
+    const pd = this.pending;
+    const wide = pd?.size === 8;
+    let cf: string | undefined;
+    if (pd === undefined) cf = undefined;
+    else if (pd.op === Op.AND || pd.op === Op.OR || pd.op === Op.XOR || pd.op === Op.TEST) cf = '0';
+    else if (pd.op === Op.SUB || pd.op === Op.CMP)
+      cf = wide ? '(p1 < p3 || (p1 === p3 && p0 < p2) ? 1 : 0)' : '(p0 < p2 ? 1 : 0)';
+    else if (pd.op === Op.ADD) cf = wide ? '(p5 < p1 || (p5 === p1 && p4 < p0) ? 1 : 0)' : '(p4 < p0 ? 1 : 0)';
+    else if (pd.op === Op.INC || pd.op === Op.DEC) cf = '';
+    if (cf === undefined) {
+      this.flags();
+      return;
+    }
+    if (cf !== '') this.emit(`f = (f & -2) | ${cf};`);
+    this.pending = undefined;
+    this.dynamic = false;
   }
 
   /** Jcc condition `cc` read off the pending op's operands/result, or undefined when it needs the flags. */
@@ -623,8 +647,12 @@ export class Emitter {
     }
     if (p.liveFlags !== 0 || op === Op.ADC || op === Op.SBB) {
       // Logic ops clear CF, OF and AF (alu-logic.ts): when only those are observed, that is all there is to do.
-      if (logic && (p.liveFlags & ~(CF | OF | AF)) === 0) this.setFlags(`${this.flags()} & ${~p.liveFlags}`);
-      else {
+      if (logic && (p.liveFlags & ~(CF | OF | AF)) === 0) {
+        // The bits it clears are all that is observed of its flags, and the other flags before it are
+        // overwritten before anything reads them: whatever is pending need not be computed.
+        this.loadFlags();
+        this.setFlags(`f & ${~p.liveFlags}`);
+      } else {
         const f = this.flags();
         const cin = op === Op.ADC || op === Op.SBB ? `${f} & 1` : '0';
         const call =
