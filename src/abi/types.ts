@@ -154,8 +154,8 @@ export interface BackendStats {
   unimplemented: Record<string, number>;
   /** Opcodes that do not decode ("0f 0b"-style), with counts (each raised #UD). */
   undecodable: Record<string, number>;
-  /** emu's block compiler: blocks compiled, blocks dropped because their code changed, and the instructions
-   *  retired inside compiled blocks (the rest were interpreted). */
+  /** emu's region compiler (jit/): regions compiled, dropped because their code changed, and the instructions
+   *  retired inside compiled regions (the rest were interpreted). */
   blocks?: { compiled: number; invalidated: number; retired: number };
 }
 

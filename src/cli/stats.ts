@@ -25,7 +25,7 @@ export function formatStats(s: VcpuRunStats): string {
       const total = s.backend.retired ?? 0;
       const share = total > 0 ? ` (${((100 * b.retired) / total).toFixed(1)} % of instructions)` : '';
       lines.push(
-        `  compiled blocks       ${b.compiled}, ${b.invalidated} dropped for changed code; ran ${b.retired}${share}`,
+        `  compiled regions      ${b.compiled}, ${b.invalidated} dropped for changed code; ran ${b.retired}${share}`,
       );
     }
   } else {

@@ -116,11 +116,11 @@ describe('guestdbg run on emu', { skip }, () => {
     assert.match(r.stderr, /exits\s+Shutdown 1/);
     assert.match(r.stderr, /instructions retired\s+0/);
   });
-  it('--stats says how much of the guest ran as compiled blocks', (t) => {
+  it('--stats says how much of the guest ran as compiled code', (t) => {
     if (DEFAULT_JIT_THRESHOLD === 0) return t.skip('GUESTDBG_EMU_JIT=off: the block compiler is off');
     const r = runCli(['run', '--stats', join(repoRoot(), 'guests', 'loop.elf')]);
     const m =
-      /instructions retired\s+(\d+)[\s\S]*compiled blocks\s+(\d+), (\d+) dropped for changed code; ran (\d+)/.exec(
+      /instructions retired\s+(\d+)[\s\S]*compiled regions\s+(\d+), (\d+) dropped for changed code; ran (\d+)/.exec(
         r.stderr,
       );
     assert.ok(m, r.stderr);

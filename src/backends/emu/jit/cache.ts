@@ -1,5 +1,5 @@
-// Compiled blocks by the RAM offset of their first byte (direct-mapped; a collision recompiles), and the
-// visit counts that decide when an address is hot enough to compile.
+// Ways into compiled regions (compile.ts Block) by the RAM offset of their first instruction (direct-mapped;
+// a collision recompiles), and the visit counts that decide when an address is hot enough to compile.
 import type { Block } from './compile.js';
 
 const SIZE = 8192;

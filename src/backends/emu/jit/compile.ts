@@ -1,26 +1,29 @@
-// The block compiler: a run of hot instructions on one code page becomes one JavaScript function (new
-// Function), so it runs without the interpreter's per-instruction fetch, cache lookup and dispatch.
+// The region compiler: the hot code of one page becomes one JavaScript function (new Function), so it runs
+// without the interpreter's per-instruction fetch, cache lookup and dispatch.
 //
-// A block starts at a linear rip and lies within one 4 KiB page of the fast RAM region. It goes on past a
-// Jcc (the taken side leaves the block, or loops back when it targets the block's start) and into the target
-// of a JMP or CALL on the same page; it ends after any other control transfer, before an instruction it may
-// not contain (anything that changes mode, segments, IF/TF or paging, does I/O or is a software interrupt:
-// those run in the interpreter, see BLOCKABLE), at the page's end, or after MAX_INSNS instructions. Inside:
-// - common register, immediate and memory forms (MOV, ALU, INC/DEC/NEG/NOT, LEA, shifts, IMUL, MOVZX, 64-bit
-//   PUSH/POP/CALL/RET, Jcc/JMP) are emitted inline, with guest registers and RFLAGS in JS locals;
-// - flags are lazy: a flag writer whose flags are observed (liveness over the block and its loop) keeps its
-//   operands and result in locals, a Jcc reads its condition off them, and RFLAGS is computed from them only
-//   where something needs it (an exit, a fault, a handler call, a flag reader);
-// - an inline memory access stores nothing first: if it throws (fault, MMIO exit), a catch writes back the
-//   locals, rip, startRip and retired the interpreter would have had at that instruction;
+// A region is entered at a hot linear rip and holds every instruction reachable from there on the same 4 KiB
+// page of the fast RAM region (up to MAX_INSNS): fall-through, both ways of a Jcc, the targets of JMP and
+// CALL rel. It stops before an instruction it may not contain (anything that changes mode, segments, IF/TF or
+// paging, does I/O or is a software interrupt: those run in the interpreter, see BLOCKABLE), after indirect
+// transfers and RET, and at the page's end. Its basic blocks become the cases of `for (;;) switch (L)`, each
+// one a way in (the cache finds the region from any of them); a block that branches to its own start loops
+// in place. Inside:
+// - common register, immediate and memory forms (MOV, ALU, INC/DEC/NEG/NOT, LEA, shifts, IMUL, MOVZX, NOP,
+//   64-bit PUSH/POP/CALL/RET, Jcc/JMP) are emitted inline, with guest registers and RFLAGS in JS locals;
+// - flags are lazy (lazy.ts): a flag writer whose flags are observed (liveness over the region's graph) keeps
+//   its operands and result in locals, a Jcc reads its condition off them, and RFLAGS is computed from them
+//   only where something needs it (a way out, a fault, a handler call, a flag reader);
+// - an inline memory access goes through the page its site used last, else the TLB, else the CPU's access;
+//   it stores nothing first: if it throws (fault, MMIO exit), a catch writes back the locals, rip, startRip
+//   and retired the interpreter would have had at that instruction;
 // - every other instruction calls the interpreter's handler (exec/fast.ts's specialised one where there is
 //   one) after storing that same state, so a fault, an MMIO exit or RDTSC's retired count are exact;
-// - the block's bytes are compared with RAM on entry (and, in a loop with stores, on every turn; after a store
-//   the rest of the block is checked), so self-modifying code, code copied over compiled code and a
-//   debugger's int3 patch are all seen.
+// - the region's bytes are compared with RAM on entry, and again after a store into its own page (or one
+//   whose page is not known), so self-modifying code, code copied over compiled code and a debugger's int3
+//   patch are all seen;
+// - a way backwards leaves the region once it has run about REGION_INSNS instructions, so kicks still land.
 // Results are bit-for-bit the interpreter's: flags come from the same ALU functions, and
 // test/emu/jit-differential.test.ts and jit-debug.test.ts run random code, faults and debug exits both ways.
-
 import { appendFileSync } from 'node:fs';
 import type { Cpu, ExecFn } from '../cpu/cpu.js';
 import { memLinear } from '../cpu/operands.js';

@@ -1,4 +1,4 @@
-// The JavaScript of a compiled block (see compile.ts for what it guarantees): locals for guest registers
+// The JavaScript of a compiled region (see compile.ts for what it guarantees): locals for guest registers
 // and RFLAGS, lazy flags, deferred state for faults, loops, exits.
 import { Vector } from '../../../x86/vectors.js';
 import { TLB_MASK } from '../cpu/mmu.js';
@@ -945,7 +945,7 @@ export class Emitter {
   }
 
   /** RET: pop the return address; "#GP(0) if the return instruction pointer is non-canonical" (before RSP
-   *  moves); the block ends there. */
+   *  moves); the region is left there. */
   private ret(p: Planned, k: number): void {
     this.accessPoint(p, k);
     this.stackTop();

@@ -1,15 +1,16 @@
-// What a block is made of: which instructions may join one, how each is emitted (Kind), and which of their
-// flags anything observes (flag liveness over the block and its loop). compile.ts decodes, emit.ts writes.
+// What a region is made of: which instructions may join one, how each is emitted (Kind), and which of their
+// flags anything observes (flag liveness over the region's graph). compile.ts decodes, emit.ts writes.
 import { type Insn, Opnd, Reg } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
 import { ARITH, CF, OF, PF, SF, ZF } from '../exec/alu.js';
 import { regOf } from '../exec/fast.js';
 import { NOTHING_OPS } from '../exec/misc.js';
 
-/** Ops a block may contain. Anything else — mode, segment, IF/TF, paging, I/O, software interrupts, far
- *  transfers, HLT, MOV to CR/DR, POPF — ends the block before it (the interpreter runs it). */
+/** Ops a region may contain. Anything else — mode, segment, IF/TF, paging, I/O, software interrupts, far
+ *  transfers, HLT, MOV to CR/DR, POPF — is left out (the interpreter runs it). */
 const BLOCKABLE = new Uint8Array(256);
-/** Ops after which the block ends (they may change rip, or repeat themselves: REP string ops). */
+/** Ops after which control leaves the region unless emitted inline as a branch (they may change rip, or
+ *  repeat themselves: REP string ops). */
 export const ENDS_BLOCK = new Uint8Array(256);
 for (let op = Op.ADD; op <= Op.SALC; op++) BLOCKABLE[op] = 1;
 for (let op = Op.MOV; op <= Op.MOVNTI; op++) BLOCKABLE[op] = 1;
@@ -33,7 +34,7 @@ export function writesMemory(insn: Insn): boolean {
   return insn.o1 === Opnd.Moffs || op === Op.PUSH || op === Op.PUSHF || op === Op.PUSHA || op === Op.ENTER;
 }
 
-/** Whether `insn` may be part of a block (POP into a segment register loads one: not here). */
+/** Whether `insn` may be part of a region (POP into a segment register loads one: not here). */
 export function blockable(insn: Insn): boolean {
   if (BLOCKABLE[insn.op] !== 1) return false;
   return !(insn.op === Op.POP && insn.o1 === Opnd.SReg);
@@ -66,7 +67,7 @@ export enum Kind {
   Ret,
   /** Inline ALU with a memory operand (may fault): `op r, m`, or CMP/TEST m, r|imm. */
   BinaryMem,
-  /** Inline Jcc/JMP rel (ends the block). */
+  /** Inline Jcc/JMP rel (ends its basic block). */
   Jcc,
   Jmp,
   /** NOP, PAUSE, fences, PREFETCH: nothing to do (a memory operand is not accessed). */
@@ -290,7 +291,8 @@ export function flagLiveness(planned: Planned[]): Int32Array {
   return liveIn;
 }
 
-/** Kinds that may fault or leave the block with a computed target: the flags must be exact before them. */
+/** Kinds that may fault or leave the region with a computed target: the flags must be exact (or recoverable
+ *  from the pending op) before them. */
 export const FAULT_POINT = new Set<Kind>([
   Kind.Call,
   Kind.Load,
@@ -302,7 +304,7 @@ export const FAULT_POINT = new Set<Kind>([
   Kind.Ret,
 ]);
 
-/** A run of the block's bytes in RAM: [start, end). */
+/** A run of the region's bytes in RAM: [start, end). */
 export interface Segment {
   start: number;
   end: number;
