@@ -130,7 +130,7 @@ function program(r: () => bigint, bits: Bits, iterations: number, ops: number): 
         );
         break;
       case 23:
-        // Calls to small functions after the loop (64-bit: inline CALL, RET, PUSH imm/POP).
+        // Calls to small functions on the next page (64-bit: inline CALL, RET, PUSH imm/POP).
         if (bits === 64) {
           lines.push(`call F${label}`, `pushq $${imm32()}`, `popq ${pick(REGS64.map((x) => `%${x}`))}`);
           functions.push(`F${label}:`, `${pick(BINARY)}${sfx} ${b}, ${a}`, `push %rsi`, `pop %rdi`, 'ret');
@@ -186,7 +186,8 @@ function program(r: () => bigint, bits: Bits, iterations: number, ops: number): 
         lines.push(`${pick(['clc', 'stc', 'cmc', 'nop'])}`);
     }
   }
-  lines.push('dec %ecx', 'jnz top', 'hlt', ...functions);
+  // The functions on the next page: calls and returns leave the region and enter another one.
+  lines.push('dec %ecx', 'jnz top', 'hlt', ...(functions.length > 0 ? ['.balign 4096', ...functions] : []));
   return lines.join('\n');
 }
 

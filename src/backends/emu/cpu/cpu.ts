@@ -207,8 +207,13 @@ export class Cpu extends CpuMem {
     const rip = this.rip;
     const csBase = this.long64 ? 0 : this.segBase[Seg.CS]!;
     const la = this.long64 ? rip : wrap32(csBase + rip);
-    const po = la - this.fetchLa;
-    if (!(po >= 0 && po < 4096)) return false;
+    let po = la - this.fetchLa;
+    if (!(po >= 0 && po < 4096)) {
+      // Another page (a region's way out, a call or return): in 64-bit mode (no CS limit to check) its
+      // translation may come from the TLB, so the next region starts without an interpreted instruction.
+      if (!this.long64 || !this.fetchPageFromTlb(la)) return false;
+      po = la - this.fetchLa;
+    }
     if (this.dbg.active && !this.dbg.blocksAt(la)) return false;
     const off = this.fetchOff + po;
     let b = this.blocks.lookup(off, this.mode, rip, csBase);

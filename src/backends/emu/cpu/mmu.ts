@@ -462,6 +462,18 @@ export class CpuMem extends CpuState {
 
   /** Byte at linear `la` for execution (checks X rights; MMIO code reads as 0xff... never: it is #UD'd by
    *  the decoder seeing an invalid stream would be wrong, so it exits like KVM's emulation failure). */
+  /** Makes the fetch page the one holding `la` when the TLB maps it to RAM for instruction fetches (nothing
+   *  is walked, nothing can fault); false when it does not. */
+  fetchPageFromTlb(la: number): boolean {
+    const vpn = Math.floor(la / 4096);
+    const i = vpn & TLB_MASK;
+    if (this.tlbVpn[i] !== vpn || (this.tlbFlags[i]! & this.needX) === 0 || this.tlbOff[i]! < 0) return false;
+    this.fetchVpn = vpn;
+    this.fetchLa = vpn * 4096;
+    this.fetchOff = this.tlbOff[i]!;
+    return true;
+  }
+
   fetchByte(la: number): number {
     const vpn = Math.floor(la / 4096);
     if (vpn === this.fetchVpn) return this.ram[this.fetchOff + (la & 0xfff)]!;
