@@ -194,8 +194,8 @@ export class Emitter {
     const outOf = (b: number) => (this.calls[b] ? this.gen[b]! : new Set([...into[b]!, ...this.gen[b]!]));
     for (let changed = true; changed; ) {
       changed = false;
-      for (const p of this.planned) {
-        const next = this.planned[this.planned.indexOf(p) + 1];
+      for (const [k, p] of this.planned.entries()) {
+        const next = this.planned[k + 1];
         if (next !== undefined && next.pos !== 0) continue;
         for (const j of [p.fall, p.taken]) {
           if (j < 0) continue;

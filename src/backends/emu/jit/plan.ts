@@ -293,7 +293,7 @@ export function flagLiveness(planned: Planned[]): Int32Array {
 
 /** Kinds that may fault or leave the region with a computed target: the flags must be exact (or recoverable
  *  from the pending op) before them. */
-export const FAULT_POINT = new Set<Kind>([
+const FAULT_POINT = new Set<Kind>([
   Kind.Call,
   Kind.Load,
   Kind.Store,
