@@ -1,4 +1,4 @@
-// Breakpoints and watchpoints inside hot, compiled code: every debug exit (pc, dr6), the guest's own #DB
+// Breakpoints and watchpoints inside hot, compiled code: every debug exit (pc, dr6, RFLAGS), the guest's own #DB
 // delivery and the final state must be those of the interpreter (the block compiler off), whether the
 // breakpoint was armed before the code got hot or after its blocks were compiled.
 import assert from 'node:assert/strict';
@@ -7,7 +7,8 @@ import { type DebugRegs, ExitReason, GuestDbg } from '../../src/abi/index.js';
 import type { EmuVcpu } from '../../src/backends/emu/vcpu.js';
 import { assemble, CODE, DATA, haltedVector, longModeGuest } from './emu-harness.js';
 
-// 200 turns; each stores rax at DATA + 8 * (turn mod 64) and loads it back two slots later.
+// 200 turns; each stores rax at DATA + 8 * (turn mod 64) and loads it back two slots later; a CMP with memory
+// whose flags the XOR after it replaces (a watchpoint stop right after it must still show them).
 const LOOP = `
   mov $${DATA}, %ebx
   mov $200, %ecx
@@ -18,6 +19,7 @@ top:
   and $63, %esi
   mov %rax, (%rbx,%rsi,8)
   mov 16(%rbx,%rsi,8), %rdx
+  cmp 8(%rbx,%rsi,8), %rax
   xor %rdx, %rax
   dec %ecx
   jnz top
@@ -68,7 +70,9 @@ function trace(threshold: number, arm: Arm, warm: boolean): string[] {
     const exit = vcpu.run();
     if (exit.reason === ExitReason.Debug) {
       const d = exit.debug;
-      out.push(`debug ex ${d.exception} pc ${d.pc.toString(16)} dr6 ${d.dr6.toString(16)} retired ${vcpu.cpu.retired}`);
+      out.push(
+        `debug ex ${d.exception} pc ${d.pc.toString(16)} dr6 ${d.dr6.toString(16)} retired ${vcpu.cpu.retired} rflags ${vcpu.getRegs().rflags.toString(16)}`,
+      );
       if ((d.dr6 & 0xfn) !== 0n && arm.host?.addr.includes(d.pc)) {
         // An instruction breakpoint is a fault: resume with RF set, as a debugger does.
         const r = vcpu.getRegs();

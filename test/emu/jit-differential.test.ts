@@ -167,7 +167,10 @@ function program(r: () => bigint, bits: Bits, iterations: number, ops: number): 
             'movl $41, %edx',
             'subl %ecx, %edx',
             `shlq $${pick([26, 43])}, %rdx`,
-            `mov${sfx} (%rbx,%rdx), ${a}`,
+            // A flag writer whose flags only the fault observes, then the load (MOV or MOVZX).
+            `add${sfx} ${b}, ${a}`,
+            num(2) === 0 ? `mov${sfx} (%rbx,%rdx), ${a}` : `movzb${sfx} (%rbx,%rdx), ${a}`,
+            `cmp${sfx} ${b}, ${a}`,
           );
         break;
       case 18:

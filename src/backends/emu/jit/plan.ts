@@ -274,14 +274,18 @@ export function flagLiveness(planned: Planned[]): Int32Array {
     changed = false;
     for (let k = planned.length - 1; k >= 0; k--) {
       const p = planned[k]!;
+      const access = accesses(p);
       let live: number;
-      if (p.kind === Kind.Jcc) live = into(p.fall) | into(p.taken);
+      // An inline access may end the region right after it (a data breakpoint, an MMIO write, a store into
+      // the code): everything it leaves is observed there.
+      if (access) live = ARITH;
+      else if (p.kind === Kind.Jcc) live = into(p.fall) | into(p.taken);
       else if (p.kind === Kind.Jmp || p.kind === Kind.CallRel) live = into(p.taken);
       else if (p.kind === Kind.Ret || ENDS_BLOCK[p.insn.op] === 1) live = ARITH;
       else live = into(p.fall);
       p.liveFlags = live & p.writes;
       // A handler reads RFLAGS; an access that may fault needs the flags before it exact (or recoverable).
-      const before = FAULT_POINT.has(p.kind) || p.kind === Kind.BinaryMem ? ARITH : (live & ~p.writes) | p.reads;
+      const before = access || p.kind === Kind.Call ? ARITH : (live & ~p.writes) | p.reads;
       if (before !== liveIn[k]) {
         liveIn[k] = before;
         changed = true;
@@ -291,18 +295,24 @@ export function flagLiveness(planned: Planned[]): Int32Array {
   return liveIn;
 }
 
-/** Kinds that may fault or leave the region with a computed target: the flags must be exact (or recoverable
- *  from the pending op) before them. */
-const FAULT_POINT = new Set<Kind>([
-  Kind.Call,
-  Kind.Load,
-  Kind.Store,
-  Kind.Store8,
-  Kind.Push,
-  Kind.Pop,
-  Kind.CallRel,
-  Kind.Ret,
-]);
+/** Whether p is an inline memory access (it may fault, and the region may end right after it). */
+function accesses(p: Planned): boolean {
+  switch (p.kind) {
+    case Kind.Load:
+    case Kind.Store:
+    case Kind.Store8:
+    case Kind.Push:
+    case Kind.Pop:
+    case Kind.CallRel:
+    case Kind.Ret:
+    case Kind.BinaryMem:
+      return true;
+    case Kind.Movzx:
+      return p.s < 0;
+    default:
+      return false;
+  }
+}
 
 /** A run of the region's bytes in RAM: [start, end). */
 export interface Segment {
