@@ -5,6 +5,7 @@
 // count and the way the run ended must be identical.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ExitReason } from '../../src/abi/index.js';
 import type { EmuVcpu } from '../../src/backends/emu/vcpu.js';
 import {
   assemble,
@@ -440,5 +441,44 @@ function shifts(threshold: number): string {
 describe('shifts by CL and by constants on edge values and counts', () => {
   it('SHL, SHR, SAR at 32 and 64 bits, flags dead and observed', () => {
     assert.equal(shifts(1), shifts(0));
+  });
+});
+
+describe('the state where a region stops for its instruction budget', () => {
+  it('RFLAGS of a writer only a backward way observes are exact there', () => {
+    // `add` sets flags that `top` overwrites at once: inside the region they are dead, but a stop at the
+    // back edge (the run loop's kick check, an interrupt) exposes them.
+    const code = assemble(
+      [
+        'mov $100000, %ecx',
+        'top:',
+        'cmp %rsi, %rdi',
+        'dec %ecx',
+        'jz out',
+        'add $7, %rdx',
+        'jmp top',
+        'out:',
+        'hlt',
+      ].join('\n'),
+      64,
+    );
+    const g = longModeGuest(code);
+    const cpu = (g.vcpu as EmuVcpu).cpu;
+    cpu.jitThreshold = 1;
+    // A kick once the first region has run: run() returns at the next kick check, where that region stopped.
+    const internal = cpu as unknown as { runBlock(): boolean };
+    const runBlock = internal.runBlock.bind(cpu);
+    internal.runBlock = () => {
+      const ran = runBlock();
+      if (ran) cpu.kick[0] = 1;
+      return ran;
+    };
+    assert.equal(g.vcpu.run().reason, ExitReason.Intr);
+    const oracle = longModeGuest(code);
+    const ocpu = (oracle.vcpu as EmuVcpu).cpu;
+    ocpu.jitThreshold = 0;
+    while (ocpu.retired < cpu.retired) ocpu.step();
+    assert.ok(cpu.retired > 1000, `stopped after ${cpu.retired}`);
+    assert.deepEqual(g.vcpu.getRegs(), oracle.vcpu.getRegs());
   });
 });

@@ -263,17 +263,20 @@ export function maskRip(v: number, size: number): number {
 
 /**
  * Flag liveness over the region's control-flow graph, backwards to a fixed point: flags are needed where the
- * region is left, before anything that may fault or calls a handler, and where an instruction reads them.
+ * region is or may be left (ways out, ways backwards, right after an inline access), before anything that
+ * may fault or calls a handler, and where an instruction reads them.
  * Each writer keeps (lazily, see emit.ts) the bits of its output that are observed; returns the flags live
  * into each instruction.
  */
 export function flagLiveness(planned: Planned[]): Int32Array {
   const liveIn = new Int32Array(planned.length);
-  const into = (j: number) => (j < 0 ? ARITH : liveIn[j]!);
   for (let changed = true; changed; ) {
     changed = false;
     for (let k = planned.length - 1; k >= 0; k--) {
       const p = planned[k]!;
+      // A way out of the region, and a way backwards (the region may stop there for its instruction budget),
+      // need every flag.
+      const into = (j: number) => (j < 0 || j <= k ? ARITH : liveIn[j]!);
       const access = accesses(p);
       let live: number;
       // An inline access may end the region right after it (a data breakpoint, an MMIO write, a store into
