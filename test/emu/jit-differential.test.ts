@@ -88,7 +88,7 @@ function program(r: () => bigint, bits: Bits, iterations: number, ops: number): 
       }
       case 11:
         lines.push(
-          `set${pick(CC)} %al`,
+          `set${pick(CC)} ${bits === 64 ? pick(['%al', '%sil', '%r9b']) : pick(['%al', '%dh'])}`,
           `push${bits === 64 ? 'q' : 'l'} ${bits === 64 ? b.replace('%e', '%r').replace(/d$/, '') : b}`,
           `pop${bits === 64 ? 'q' : 'l'} %${bits === 64 ? 'rdx' : 'edx'}`,
         );
@@ -183,7 +183,11 @@ function program(r: () => bigint, bits: Bits, iterations: number, ops: number): 
           const legacy = bits === 32 || (!wide && !a.startsWith('%r'));
           const byteRegs = legacy ? ['%al', '%dh'] : ['%al', '%sil', '%r9b'];
           const wordRegs = bits === 64 ? ['%ax', '%si', '%r9w'] : ['%ax', '%si'];
-          lines.push(`movz${w ? 'w' : 'b'}${sfx} ${num(2) === 0 ? mem : pick(w ? wordRegs : byteRegs)}, ${a}`);
+          const ext = pick(['movz', 'movs']);
+          lines.push(`${ext}${w ? 'w' : 'b'}${sfx} ${num(2) === 0 ? mem : pick(w ? wordRegs : byteRegs)}, ${a}`);
+          // MOVSXD (64-bit): from a 32-bit register or memory.
+          if (wide && num(2) === 0)
+            lines.push(`movslq ${num(2) === 0 ? mem : pick(REGS32_OF64.map((x) => `%${x}`))}, ${a}`);
         }
         break;
       default:
@@ -403,6 +407,48 @@ describe('lazy flags: every condition after every flag writer, on edge values', 
       }
     });
   }
+});
+
+/** CMOVcc (32-bit: the destination's upper half is zeroed either way), SETcc (a low byte and AH), MOVSX and
+ *  MOVSXD from registers and memory, on every pair of EDGES after a CMP of them. */
+function extensions(threshold: number): string {
+  const body = [
+    'mov (%rbx), %rax',
+    'mov 8(%rbx), %rdx',
+    'mov %rax, %r8',
+    'mov %rax, %r9',
+    'mov %rdx, %r10',
+    'cmp %edx, %eax',
+    'cmovbl %edx, %r8d',
+    'cmovlq %rdx, %r9',
+    'setb %r10b',
+    'setg %ah',
+    'movsbq %dl, %r11',
+    'movswl %dx, %r12d',
+    'movslq %edx, %r13',
+    'movsbl 8(%rbx), %r14d',
+    'movslq 12(%rbx), %r15',
+    ...['r8', 'r9', 'r10', 'rax', 'r11', 'r12', 'r13', 'r14', 'r15'].map((r, i) => `mov %${r}, ${8 * i}(%rdi)`),
+    'add $72, %rdi',
+    'add $16, %rbx',
+  ];
+  const src = [
+    `mov $${DATA}, %ebx`,
+    `mov $${DATA + 0x4000}, %edi`,
+    `mov $${EDGES.length ** 2}, %ecx`,
+    'top:',
+    ...body,
+    'dec %ecx',
+    'jnz top',
+    'hlt',
+  ].join('\n');
+  return overTable(src, threshold, EDGES, EDGES, 72 * EDGES.length ** 2);
+}
+
+describe('CMOVcc, SETcc, MOVSX and MOVSXD on edge values', () => {
+  it('compiled as the interpreter runs them', () => {
+    assert.equal(extensions(1), extensions(0));
+  });
 });
 
 /** Shift counts at the edges: 0 (no change, no flags), 1, inside a half, at and past 32, past the mask. */

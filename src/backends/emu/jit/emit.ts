@@ -3,7 +3,7 @@
 import { Vector } from '../../../x86/vectors.js';
 import { TLB_MASK } from '../cpu/mmu.js';
 import { memSeg } from '../cpu/operands.js';
-import { Reg, SegReg } from '../decode/insn.js';
+import { type Insn, Reg, SegReg } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
 import { AF, CF, OF } from '../exec/alu.js';
 import { lazyCode, lazyExpr } from './lazy.js';
@@ -597,6 +597,15 @@ export class Emitter {
         return;
       case Kind.Nop:
         break;
+      case Kind.Movsx:
+        this.movsx(p, k);
+        break;
+      case Kind.Setcc:
+        this.setcc(p);
+        break;
+      case Kind.Cmov:
+        this.cmov(p);
+        break;
       default: {
         this.sync(p);
         this.emit(`cpu.nextRip = ${p.next};`);
@@ -985,6 +994,68 @@ export class Emitter {
     this.setReg(d + 1, '0');
     this.emit('}');
     this.trapCheck(p);
+  }
+
+  /** The JS value of byte register r (without REX, 4-7 are AH, CH, DH, BH). */
+  private byteReg(insn: Insn, r: number): string {
+    return insn.rex === 0 && r >= 4 && r < 8
+      ? `((${this.reg(2 * (r - 4))} >>> 8) & 0xff)`
+      : `(${this.reg(2 * r)} & 0xff)`;
+  }
+
+  /** MOVSX r, r/m8|16 (0F BE/BF) and MOVSXD r64, r/m32 (63 with REX.W): the source sign-extended to the
+   *  operand size (exec/mov.ts movsx/movsxd); a 32-bit destination's upper half is zeroed. */
+  private movsx(p: Planned, k: number): void {
+    const insn = p.insn;
+    const d = 2 * p.d;
+    const from = insn.op === Op.MOVSXD ? 4 : (insn.opcode & 1) === 0 ? 1 : 2;
+    const ext = (v: string) =>
+      from === 1 ? `((${v} << 24) >> 24)` : from === 2 ? `((${v} << 16) >> 16)` : `(${v} | 0)`;
+    const hi = insn.osize === 8 ? '(x < 0 ? 4294967295 : 0)' : '0';
+    if (p.s >= 0) {
+      const src = from === 1 ? this.byteReg(insn, p.s) : this.reg(2 * p.s);
+      this.emit(`{ const x = ${ext(src)}; ${this.reg(d)} = x >>> 0; ${this.reg(d + 1)} = ${hi}; }`);
+      this.markDirty(d);
+      this.markDirty(d + 1);
+      return;
+    }
+    this.accessPoint(p, k);
+    this.emit('{ let t = 0;');
+    const la = this.linear(p, from, false);
+    this.load(k, la, from, 't');
+    this.emit(`const x = ${ext('t')}; ${this.reg(d)} = x >>> 0; ${this.reg(d + 1)} = ${hi}; }`);
+    this.markDirty(d);
+    this.markDirty(d + 1);
+    this.trapCheck(p);
+  }
+
+  /** The condition of SETcc/CMOVcc, read off pending flags where possible. */
+  private condition(p: Planned): string {
+    const cc = p.insn.opcode & 0xf;
+    return this.pendingCond(cc) ?? condExpr(cc, this.flags());
+  }
+
+  /** SETcc r8: 1 or 0 into the byte register, the rest of the register kept. */
+  private setcc(p: Planned): void {
+    const insn = p.insn;
+    const c = this.condition(p);
+    const r = p.d;
+    if (insn.rex === 0 && r >= 4 && r < 8) {
+      const h = 2 * (r - 4);
+      this.setReg(h, `((${this.reg(h)} & 0xffff00ff) | ((${c}) ? 0x100 : 0)) >>> 0`);
+    } else this.setReg(2 * r, `((${this.reg(2 * r)} & 0xffffff00) | ((${c}) ? 1 : 0)) >>> 0`);
+  }
+
+  /** CMOVcc r, r: the source when the condition holds; a 32-bit destination is zero-extended either way. */
+  private cmov(p: Planned): void {
+    const d = 2 * p.d;
+    const s = 2 * p.s;
+    const c = this.condition(p);
+    const [dl, dh, sl, sh] = [this.reg(d), this.reg(d + 1), this.reg(s), this.reg(s + 1)];
+    if (p.insn.osize === 8) this.emit(`if (${c}) { ${dl} = ${sl}; ${dh} = ${sh}; }`);
+    else this.emit(`if (${c}) ${dl} = ${sl}; ${dh} = 0;`);
+    this.markDirty(d);
+    this.markDirty(d + 1);
   }
 
   /** MOV r, m / MOV m, r at 32/64 bits through the CPU's TLB fast path (read32/read64, write32/write64). */

@@ -72,6 +72,11 @@ export enum Kind {
   Jmp,
   /** NOP, PAUSE, fences, PREFETCH: nothing to do (a memory operand is not accessed). */
   Nop,
+  /** Inline MOVSX r32/64, r/m8|16 and MOVSXD r64, r/m32 (the memory form may fault). */
+  Movsx,
+  /** Inline SETcc r8 and CMOVcc r, r (32/64-bit): they read the flags. */
+  Setcc,
+  Cmov,
 }
 
 export interface Planned {
@@ -161,6 +166,28 @@ export function plan(insn: Insn, off: number, rip: number, next: number, long64:
       p.kind = Kind.Ret;
       return p;
     }
+  }
+  if (op === Op.SETCC && insn.mod === 3) {
+    p.kind = Kind.Setcc;
+    p.d = insn.rm;
+    p.reads = CC_READS[(insn.opcode & 0xf) >> 1]!;
+    return p;
+  }
+  if (op === Op.CMOVCC && insn.mod === 3 && (size === 4 || (size === 8 && long64))) {
+    p.kind = Kind.Cmov;
+    p.d = insn.reg;
+    p.s = insn.rm;
+    p.reads = CC_READS[(insn.opcode & 0xf) >> 1]!;
+    return p;
+  }
+  if (
+    ((op === Op.MOVSX && size === 4) || ((op === Op.MOVSX || op === Op.MOVSXD) && size === 8)) &&
+    (size === 4 || long64)
+  ) {
+    p.kind = Kind.Movsx;
+    p.d = insn.reg;
+    p.s = isMem ? -1 : insn.rm;
+    return p;
   }
   if (op === Op.MOV && isMem && size === 1 && insn.o1 === Opnd.E && (insn.o2 === Opnd.G || insn.o2 === Opnd.I)) {
     p.kind = Kind.Store8;
@@ -311,6 +338,7 @@ function accesses(p: Planned): boolean {
     case Kind.BinaryMem:
       return true;
     case Kind.Movzx:
+    case Kind.Movsx:
       return p.s < 0;
     default:
       return false;
