@@ -8,8 +8,9 @@
 // transfers and RET, and at the page's end. Its basic blocks become the cases of `for (;;) switch (L)`, each
 // one a way in (the cache finds the region from any of them); a block that branches to its own start loops
 // in place. Inside:
-// - common register, immediate and memory forms (MOV, ALU, INC/DEC/NEG/NOT, LEA, shifts, IMUL, MOVZX, NOP,
-//   64-bit PUSH/POP/CALL/RET, Jcc/JMP) are emitted inline, with guest registers and RFLAGS in JS locals;
+// - common register, immediate and memory forms (MOV, ALU, INC/DEC/NEG/NOT, LEA, shifts, IMUL, MOVZX,
+//   MOVSX/MOVSXD, SETcc, CMOVcc, NOP, 64-bit PUSH/POP/CALL/RET, Jcc/JMP) are emitted inline, with guest
+//   registers and RFLAGS in JS locals;
 // - flags are lazy (lazy.ts): a flag writer whose flags are observed (liveness over the region's graph) keeps
 //   its operands and result in locals, a Jcc reads its condition off them, and RFLAGS is computed from them
 //   only where something needs it (a way out, a fault, a handler call, a flag reader);
