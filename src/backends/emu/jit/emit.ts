@@ -172,16 +172,17 @@ export class Emitter {
       'const stale = (v) => { for (let i = 0; i < SO.length; i++) if (v.getInt32(SO[i], true) !== SW[i]) return true; return false; };',
       'return function block(cpu, L) {',
       'const r = cpu.regs, v = cpu.ramView, m = cpu.ram, TV = cpu.tlbVpn, TF = cpu.tlbFlags, TO = cpu.tlbOff, nr = cpu.needR, nw = cpu.needW;',
-      `let base = cpu.retired, f = 0, pk = 0, pc = -1, X = 0, n = 0, tp = false, p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0${locals.length > 0 ? `, ${locals.join(', ')}` : ''};`,
-      `const lim = base + ${REGION_INSNS};`,
+      `let base = 0, f = 0, pk = 0, pc = -1, X = 0, n = 0, tp = false, p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0${locals.length > 0 ? `, ${locals.join(', ')}` : ''};`,
+      // Instructions retired in this call count from 0 (small integers); cpu.retired is r0 plus them.
+      'const r0 = cpu.retired;',
       'if (stale(v)) return -1;',
       ...preload,
       'try {',
       'out: for (;;) switch (L) {',
       ...body,
       '}',
-      `} catch (e) { if (pc < 0) throw e; switch (pc) { ${cases} } ${store} ${flags} cpu.rip = cpu.startRip = X; cpu.retired = n; throw e; }`,
-      `${store} ${flags} cpu.rip = X; cpu.retired = n; return 0;`,
+      `} catch (e) { if (pc < 0) throw e; switch (pc) { ${cases} } ${store} ${flags} cpu.rip = cpu.startRip = X; cpu.retired = r0 + n; throw e; }`,
+      `${store} ${flags} cpu.rip = X; cpu.retired = r0 + n; return 0;`,
       '};',
     ].join('\n');
   }
@@ -419,7 +420,7 @@ export class Emitter {
     const parts: string[] = [];
     if (this.liveIn[j] !== 0) parts.push(this.pkCode());
     parts.push(`base += ${p.pos + 1};`);
-    if (j <= k) parts.push(`if (base >= lim) { ${this.pkCode()} X = ${q.rip}; n = base; break out; }`);
+    if (j <= k) parts.push(`if (base >= ${REGION_INSNS}) { ${this.pkCode()} X = ${q.rip}; n = base; break out; }`);
     if (j === this.selfLoop) parts.push('continue;');
     else if (!last || j !== k + 1) parts.push(`L = ${q.bb}; continue out;`);
     return parts.join(' ');
@@ -434,7 +435,7 @@ export class Emitter {
   /** The interpreter's view before instruction k may fault: state stored, rip/startRip/retired at k. */
   private sync(p: Planned): void {
     this.flush();
-    this.emit(`pc = -1; cpu.rip = cpu.startRip = ${p.rip}; cpu.retired = base + ${p.pos};`);
+    this.emit(`pc = -1; cpu.rip = cpu.startRip = ${p.rip}; cpu.retired = r0 + base + ${p.pos};`);
   }
 
   /** Before an inline memory access: deferred where the address comes from the locals (64-bit addressing in
@@ -612,14 +613,14 @@ export class Emitter {
         this.emit(`F[${k}](cpu, I[${k}]);`);
         this.invalidate();
         if (ENDS_BLOCK[insn.op] === 1) {
-          this.emit(`cpu.rip = cpu.nextRip; cpu.retired = base + ${p.pos + 1}; return 0;`);
+          this.emit(`cpu.rip = cpu.nextRip; cpu.retired = r0 + base + ${p.pos + 1}; return 0;`);
           return;
         }
         // An MMIO write or a data breakpoint ends the region after the instruction; so does a store into
         // the region's code.
         const stale = writesMemory(insn) ? ' || stale(v)' : '';
         this.emit(
-          `if (cpu.exitKind !== 0 || cpu.trapPending${stale}) { cpu.rip = ${p.next}; cpu.retired = base + ${p.pos + 1}; return 0; }`,
+          `if (cpu.exitKind !== 0 || cpu.trapPending${stale}) { cpu.rip = ${p.next}; cpu.retired = r0 + base + ${p.pos + 1}; return 0; }`,
         );
         this.reloadAll();
         break;
