@@ -27,7 +27,7 @@ export const RunResult = { ...PendingExit, Intr: 8, IrqWindowOpen: 9, InternalEr
 /** How many instructions run between two looks at the kick flag ("at least every few thousand"). */
 const KICK_INTERVAL = 4096;
 
-/** Interpreted visits of an address before a block is compiled there (jit/compile.ts). GUESTDBG_EMU_JIT
+/** Interpreted visits of an address before a region is compiled there (jit/compile.ts). GUESTDBG_EMU_JIT
  *  overrides it: a number, or 0/"off" for the interpreter alone. */
 export const DEFAULT_JIT_THRESHOLD = jitThresholdFromEnv(process.env.GUESTDBG_EMU_JIT);
 
@@ -55,9 +55,9 @@ export class Cpu extends CpuMem {
   private readonly scratchInsn: Insn = this.insn;
   private readonly icache: InsnCache;
   private readonly blocks = new BlockCache();
-  /** Interpreted visits of an address before a block is compiled there; 0: interpret only. */
+  /** Interpreted visits of an address before a region is compiled there; 0: interpret only. */
   jitThreshold = DEFAULT_JIT_THRESHOLD;
-  /** Blocks compiled, blocks dropped because their bytes changed, instructions retired inside blocks. */
+  /** Regions compiled, regions dropped because their bytes changed, instructions retired inside them. */
   blocksCompiled = 0;
   blocksInvalidated = 0;
   blockRetired = 0;
@@ -180,14 +180,14 @@ export class Cpu extends CpuMem {
             const r = this.boundaryEvents();
             if (r !== RunResult.None) return r;
           }
-          // A compiled block when one applies: no interrupt shadow, not the re-run of an instruction an exit
+          // A compiled region when one applies: no interrupt shadow, not the re-run of an instruction an exit
           // interrupted (its MMIO/IN data is waiting for the interpreter), the debug unit agrees (runBlock).
           const before = this.retired;
           if (this.jitThreshold > 0 && this.shadow === 0 && !this.resumed && this.runBlock()) {
             const n = this.retired - before;
             budget -= n;
             this.blockRetired += n;
-            // A data breakpoint matched in the block's last instruction: its trap now.
+            // A data breakpoint matched in the region's last instruction: its trap now.
             if (this.trapPending) this.dbg.afterInsn(false);
           } else {
             this.step();
@@ -202,7 +202,7 @@ export class Cpu extends CpuMem {
     }
   }
 
-  /** Runs the compiled block at rip, compiling it once the address is hot. False: interpret instead. */
+  /** Runs the compiled region that has a way in at rip, compiling it once the address is hot. False: interpret instead. */
   private runBlock(): boolean {
     const rip = this.rip;
     const csBase = this.long64 ? 0 : this.segBase[Seg.CS]!;
