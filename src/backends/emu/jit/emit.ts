@@ -54,6 +54,11 @@ function condExpr(cc: number, f: string): string {
   return (cc & 1) !== 0 ? `!(${e})` : e;
 }
 
+/** Whether byte register r is AH, CH, DH or BH (4-7 without a REX prefix). */
+function highByte(insn: Insn, r: number): boolean {
+  return insn.rex === 0 && r >= 4 && r < 8;
+}
+
 /** The region's bytes as they are now, as (RAM offset, little-endian int32) pairs covering every segment: a
  *  segment's last word may overlap the one before it; a segment shorter than 4 bytes takes the word that ends
  *  with it (or starts with it, at the start of RAM). */
@@ -899,13 +904,7 @@ export class Emitter {
     this.accessPoint(p, k);
     this.emit('{');
     const la = this.linear(p, 1, true);
-    const r = p.s;
-    const v =
-      r < 0
-        ? `${insn.imm & 0xff}`
-        : insn.rex === 0 && r >= 4 && r < 8
-          ? `(${this.reg(2 * (r - 4))} >>> 8) & 0xff`
-          : `${this.reg(2 * r)} & 0xff`;
+    const v = p.s < 0 ? `${insn.imm & 0xff}` : this.byteReg(insn, p.s);
     this.store(p, k, la, 1, v, '0');
     this.emit('}');
   }
@@ -976,14 +975,7 @@ export class Emitter {
     const d = 2 * p.d;
     const byte = insn.opcode === 0xb6;
     if (p.s >= 0) {
-      const rm = p.s;
-      // Without REX, byte registers 4-7 are AH, CH, DH, BH.
-      const v = !byte
-        ? `${this.reg(2 * rm)} & 0xffff`
-        : insn.rex === 0 && rm >= 4 && rm < 8
-          ? `(${this.reg(2 * (rm - 4))} >>> 8) & 0xff`
-          : `${this.reg(2 * rm)} & 0xff`;
-      this.setReg(d, v);
+      this.setReg(d, byte ? this.byteReg(insn, p.s) : `${this.reg(2 * p.s)} & 0xffff`);
       this.setReg(d + 1, '0');
       return;
     }
@@ -997,11 +989,9 @@ export class Emitter {
     this.trapCheck(p);
   }
 
-  /** The JS value of byte register r (without REX, 4-7 are AH, CH, DH, BH). */
+  /** The JS value of byte register r. */
   private byteReg(insn: Insn, r: number): string {
-    return insn.rex === 0 && r >= 4 && r < 8
-      ? `((${this.reg(2 * (r - 4))} >>> 8) & 0xff)`
-      : `(${this.reg(2 * r)} & 0xff)`;
+    return highByte(insn, r) ? `((${this.reg(2 * (r - 4))} >>> 8) & 0xff)` : `(${this.reg(2 * r)} & 0xff)`;
   }
 
   /** MOVSX r, r/m8|16 (0F BE/BF) and MOVSXD r64, r/m32 (63 with REX.W): the source sign-extended to the
@@ -1041,7 +1031,7 @@ export class Emitter {
     const insn = p.insn;
     const c = this.condition(p);
     const r = p.d;
-    if (insn.rex === 0 && r >= 4 && r < 8) {
+    if (highByte(insn, r)) {
       const h = 2 * (r - 4);
       this.setReg(h, `((${this.reg(h)} & 0xffff00ff) | ((${c}) ? 0x100 : 0)) >>> 0`);
     } else this.setReg(2 * r, `((${this.reg(2 * r)} & 0xffffff00) | ((${c}) ? 1 : 0)) >>> 0`);
