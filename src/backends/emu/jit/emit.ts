@@ -54,6 +54,15 @@ function condExpr(cc: number, f: string): string {
   return (cc & 1) !== 0 ? `!(${e})` : e;
 }
 
+/** The TLB entry of linear address `a` (mmu.ts's fast path): its slot ti, page number vp, RAM offset o (-1: not
+ *  RAM) and the offset q in the page. */
+const TLB_LOOKUP = `const vp = Math.floor(a / 4096), ti = vp & ${TLB_MASK}, o = TO[ti], q = a & 4095;`;
+
+/** Whether that entry maps the page to RAM with the rights in local `need` for `size` bytes not crossing it. */
+function tlbHit(need: string, size: number): string {
+  return `TV[ti] === vp && (TF[ti] & ${need}) !== 0 && o >= 0 && q <= ${4096 - size}`;
+}
+
 /** Whether byte register r is AH, CH, DH or BH (4-7 without a REX prefix). */
 function highByte(insn: Insn, r: number): boolean {
   return insn.rex === 0 && r >= 4 && r < 8;
@@ -477,12 +486,8 @@ export class Emitter {
     this.sites.add(k);
     this.emit(`{ const a = ${la}, po = a - sv${k};`);
     this.emit(`if (po >= 0 && po <= ${4096 - size}) { ${get(`so${k} + po`)} }`);
-    this.emit(
-      `else { ${this.takeCanon()} const vp = Math.floor(a / 4096), ti = vp & ${TLB_MASK}, o = TO[ti], q = a & 4095;`,
-    );
-    this.emit(
-      `if (TV[ti] === vp && (TF[ti] & nr) !== 0 && o >= 0 && q <= ${4096 - size}) { sv${k} = vp * 4096; so${k} = o; ${get('o + q')} }`,
-    );
+    this.emit(`else { ${this.takeCanon()} ${TLB_LOOKUP}`);
+    this.emit(`if (${tlbHit('nr', size)}) { sv${k} = vp * 4096; so${k} = o; ${get('o + q')} }`);
     this.emit(`else { ${call} tp = cpu.trapPending; } } }`);
   }
 
@@ -517,11 +522,9 @@ export class Emitter {
     this.sites.add(k);
     this.emit(`{ const a = ${la}, po = a - sv${k};`);
     this.emit(`if (po >= 0 && po <= ${4096 - size}) { ${put(`so${k} + po`)} ${done} }`);
-    this.emit(
-      `else { ${this.takeCanon()} const vp = Math.floor(a / 4096), ti = vp & ${TLB_MASK}, o = TO[ti], q = a & 4095;`,
-    );
+    this.emit(`else { ${this.takeCanon()} ${TLB_LOOKUP}`);
     // The region's own page is never remembered: a store there compares the code.
-    this.emit(`if (TV[ti] === vp && (TF[ti] & nw) !== 0 && o >= 0 && q <= ${4096 - size}) { ${put('o + q')} ${done}`);
+    this.emit(`if (${tlbHit('nw', size)}) { ${put('o + q')} ${done}`);
     this.emit(`if (o !== ${this.page}) { sv${k} = vp * 4096; so${k} = o; } else if (stale(v)) { ${out} } }`);
     // After the CPU's write the TLB usually maps the page (RAM): only a store into the region's page, to an
     // unmapped one (MMIO, a watched page) or across pages needs the code compared.
@@ -912,7 +915,7 @@ export class Emitter {
   /** Opens a `{` scope with `la` = RSP as a linear address, after linear()'s #SS(0) canonical check. */
   private stackTop(): void {
     this.emit(`{ const la = (${this.reg(9)} | 0) * 4294967296 + ${this.reg(8)};`);
-    this.emit(`if (la < ${-CANON} || la >= ${CANON}) cpu.raise(${Vector.SS}, 0);`);
+    this.canon = `if (a < ${-CANON} || a >= ${CANON}) cpu.raise(${Vector.SS}, 0);`;
   }
 
   /** RSP + delta (±8) as uint32 halves in the locals sl/sh. */
@@ -931,7 +934,7 @@ export class Emitter {
     this.emit(`{ const v0 = ${lo}, v1 = ${hi};`);
     this.stackSlot(-8);
     this.emit('const la = (sh | 0) * 4294967296 + sl;');
-    this.emit(`if (la < ${-CANON} || la >= ${CANON}) cpu.raise(${Vector.SS}, 0);`);
+    this.canon = `if (a < ${-CANON} || a >= ${CANON}) cpu.raise(${Vector.SS}, 0);`;
     // RSP moves once the write succeeded.
     const moved = `${this.reg(8)} = sl; ${this.reg(9)} = sh;`;
     this.markDirty(8);
