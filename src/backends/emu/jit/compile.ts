@@ -94,6 +94,9 @@ export function compileBlock(cpu: Cpu, handlers: ExecFn[], off: number, rip: num
   // blockable, past an IP wrap) is left out: the ways to it leave the region.
   const byOff = new Map<number, Planned>();
   const refused = new Set<number>();
+  // The RAM offsets each instruction's ways inside the page lead to (branch target, fall-through).
+  const takenOff = new Map<Planned, number>();
+  const fallOff = new Map<Planned, number>();
   const queue = [off];
   for (let qi = 0; qi < queue.length && byOff.size < MAX_INSNS; qi++) {
     const at = queue[qi]!;
@@ -130,12 +133,17 @@ export function compileBlock(cpu: Cpu, handlers: ExecFn[], off: number, rip: num
       else {
         // On this page and not reached by IP wrap-around: a way inside the region.
         const to = at + insn.len + insn.imm;
-        if (target === next + insn.imm && to >= pageStart && to < pageEnd) queue.push(to);
+        if (target === next + insn.imm && to >= pageStart && to < pageEnd) {
+          takenOff.set(p, to);
+          queue.push(to);
+        }
       }
     }
     const ends = p.kind === Kind.Jmp || p.kind === Kind.CallRel || p.kind === Kind.Ret || ENDS_BLOCK[insn.op] === 1;
-    if ((!ends || p.kind === Kind.Jcc) && next === curRip + insn.len && at + insn.len < pageEnd)
+    if ((!ends || p.kind === Kind.Jcc) && next === curRip + insn.len && at + insn.len < pageEnd) {
+      fallOff.set(p, at + insn.len);
       queue.push(at + insn.len);
+    }
   }
   if (!byOff.has(off)) return undefined;
 
@@ -145,14 +153,11 @@ export function compileBlock(cpu: Cpu, handlers: ExecFn[], off: number, rip: num
   const index = new Map(planned.map((p, k) => [p.off, k]));
   const isTarget = new Uint8Array(planned.length);
   for (const p of planned) {
-    const insn = p.insn;
-    if (p.kind === Kind.Jcc || p.kind === Kind.Jmp || p.kind === Kind.CallRel) {
-      p.taken = index.get(p.off + insn.len + insn.imm) ?? -1;
-      if (p.taken >= 0 && maskRip(p.next + insn.imm, insn.osize) !== p.next + insn.imm) p.taken = -1;
-      if (p.taken >= 0) isTarget[p.taken] = 1;
-    }
-    const ends = p.kind === Kind.Jmp || p.kind === Kind.CallRel || p.kind === Kind.Ret || ENDS_BLOCK[insn.op] === 1;
-    if ((!ends || p.kind === Kind.Jcc) && p.next === p.rip + insn.len) p.fall = index.get(p.off + insn.len) ?? -1;
+    const t = takenOff.get(p);
+    const f = fallOff.get(p);
+    p.taken = t === undefined ? -1 : (index.get(t) ?? -1);
+    p.fall = f === undefined ? -1 : (index.get(f) ?? -1);
+    if (p.taken >= 0) isTarget[p.taken] = 1;
   }
   // A fall-through to anything but the next instruction in address order (overlapping code) is a way in.
   planned.forEach((p, k) => {
