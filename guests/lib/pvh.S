@@ -333,9 +333,16 @@ put_dec:
 
 # exit_guest(dil): isa-debug-exit makes the VMM exit with status (dil << 1) | 1. If no such device is
 # present the write is ignored, so fall back to halting forever with interrupts off.
+# First wait for LSR.TEMT: THRE only says the holding register is free, and a VMM whose host write of the
+# last byte must be retried (QEMU when its stdout pipe says EAGAIN) still holds that byte in the shift
+# register; exiting then would lose the end of the output.
         .globl  exit_guest
         .type   exit_guest, @function
 exit_guest:
+        movw    $COM1_LSR, %dx
+2:      inb     %dx, %al
+        testb   $LSR_TEMT, %al
+        jz      2b
         movl    %edi, %eax
         outb    %al, $DEBUG_EXIT_PORT
 1:      cli
