@@ -64,10 +64,17 @@ export function bit64(lo: number, hi: number, k: number): number {
   return k < 32 ? (lo >>> k) & 1 : (hi >>> (k - 32)) & 1;
 }
 
-/** High 32 bits of the unsigned product of two uint32 values (16-bit limbs: every partial value < 2^53). */
+/**
+ * High 32 bits of the unsigned product of two uint32 values, from 16-bit limbs: each partial product is
+ * below 2^32 and each sum below 2^34, so V8 keeps it all in integer registers (no division or modulo).
+ */
 export function mulHi32(a: number, b: number): number {
-  const q0 = (a & 0xffff) * b;
-  const q1 = (a >>> 16) * b;
-  const low = q0 + (q1 % 65536) * 65536;
-  return (Math.floor(q1 / 65536) + Math.floor(low / 4294967296)) >>> 0;
+  const al = a & 0xffff;
+  const ah = a >>> 16;
+  const bl = b & 0xffff;
+  const bh = b >>> 16;
+  const lh = al * bh;
+  const hl = ah * bl;
+  const mid = ((al * bl) >>> 16) + (lh & 0xffff) + (hl & 0xffff);
+  return (ah * bh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) >>> 0;
 }

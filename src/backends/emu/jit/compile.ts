@@ -56,6 +56,17 @@ const DUMP = process.env.GUESTDBG_EMU_JIT_DUMP;
 /** Instructions per region at most (its bytes are compared with RAM on every entry). */
 const MAX_INSNS = 256;
 
+/**
+ * Compiled regions by their source and code bytes, for every vCPU of the process: the same code compiled
+ * again (another vCPU, a guest run again, code whose region was invalidated and is back) reuses the function,
+ * and with it the machine code V8 has already optimised for it. Its closure holds nothing of one vCPU (the
+ * cpu is an argument; F, I, SO and SW follow from the handlers, the source and the bytes). Least recently
+ * compiled first out.
+ */
+const COMPILED = new Map<string, Block['fn']>();
+const COMPILED_MAX = 256;
+let compiledFor: ExecFn[] | undefined;
+
 /** Emission context: the helpers the generated code closes over. */
 const HELPERS = {
   add,
@@ -182,13 +193,24 @@ export function compileBlock(cpu: Cpu, handlers: ExecFn[], off: number, rip: num
     else segs.push({ start: p.off, end: p.off + p.insn.len });
   }
 
-  const fns: ExecFn[] = planned.map((p) => specialize(p.insn) ?? handlers[p.insn.op]!);
-  const insns: Insn[] = planned.map((p) => p.insn);
   const src = new Emitter(planned, pageStart, long64).source();
   if (DUMP !== undefined) appendFileSync(DUMP, `// region entered at rip 0x${rip.toString(16)}\n${src}\n`);
   const code = codeWords(ram, segs);
-  const factory = new Function('F', 'I', 'SO', 'SW', ...HELPER_NAMES, src) as (...a: unknown[]) => Block['fn'];
-  const fn = factory(fns, insns, code.offs, code.words, ...HELPER_VALUES);
+  if (compiledFor !== handlers) {
+    COMPILED.clear();
+    compiledFor = handlers;
+  }
+  const key = `${code.offs.join()}\n${code.words.join()}\n${src}`;
+  let fn = COMPILED.get(key);
+  if (fn !== undefined) COMPILED.delete(key);
+  else {
+    const fns: ExecFn[] = planned.map((p) => specialize(p.insn) ?? handlers[p.insn.op]!);
+    const insns: Insn[] = planned.map((p) => p.insn);
+    const factory = new Function('F', 'I', 'SO', 'SW', ...HELPER_NAMES, src) as (...a: unknown[]) => Block['fn'];
+    fn = factory(fns, insns, code.offs, code.words, ...HELPER_VALUES);
+    if (COMPILED.size >= COMPILED_MAX) COMPILED.delete(COMPILED.keys().next().value!);
+  }
+  COMPILED.set(key, fn);
   const csBase = long64 ? 0 : cpu.segBase[1]!;
   const way = (p: Planned): Block => ({ fn, L: p.bb, off: p.off, rip: p.rip, csBase, mode });
   return [way(planned[entry]!), ...planned.filter((p, k) => p.pos === 0 && k !== entry).map(way)];
