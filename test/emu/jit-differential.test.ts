@@ -14,6 +14,7 @@ import {
   type Guest,
   haltedVector,
   longModeGuest,
+  PML4,
   prot32Guest,
   realModeGuest,
   runToHlt,
@@ -33,13 +34,20 @@ const BINARY = ['add', 'sub', 'and', 'or', 'xor', 'cmp', 'test', 'adc', 'sbb'];
 const UNARY = ['inc', 'dec', 'neg', 'not'];
 const CC = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'];
 
+/** Where runWith() maps the first GiB a second time in 64-bit mode: the top 2 GiB, where x86-64 kernels run
+ *  (PML4[511] -> PDPT[510] -> the same page directory). */
+const KERNEL_HALF = 0xffffffff80000000n;
+
 /** A random loop body of `ops` random pieces for `bits` (ecx counts the turns, rbx/ebx points at DATA, esp is
- *  the stack). */
-function program(r: () => bigint, bits: Bits, iterations: number, ops: number): string {
+ *  the stack; with `high`, 64-bit only, rbx and rsp point at the same memory through KERNEL_HALF). */
+function program(r: () => bigint, bits: Bits, iterations: number, ops: number, high = false): string {
   const pick = <T>(a: readonly T[]): T => a[Number(r() % BigInt(a.length))]!;
   const num = (n: number): number => Number(r() % BigInt(n));
   const imm32 = (): number => Number(BigInt.asIntN(32, r()));
-  const lines: string[] = [`mov $${DATA}, %ebx`, `mov $${iterations}, %ecx`, 'top:'];
+  const lines: string[] = high
+    ? [`movabs $${KERNEL_HALF + BigInt(DATA)}, %rbx`, `movabs $${KERNEL_HALF}, %rcx`, 'add %rcx, %rsp']
+    : [`mov $${DATA}, %ebx`];
+  lines.push(`mov $${iterations}, %ecx`, 'top:');
   const n = ops;
   let label = 0;
   const functions: string[] = [];
@@ -265,6 +273,10 @@ interface Outcome {
 
 function runWith(bits: Bits, code: Uint8Array, seedRegs: bigint[], threshold: number): Outcome {
   const g: Guest = bits === 64 ? longModeGuest(code) : bits === 32 ? prot32Guest(code) : realModeGuest(code);
+  if (bits === 64) {
+    g.view.setBigUint64(PML4 + 511 * 8, 0x2000n | 7n, true);
+    g.view.setBigUint64(0x2000 + 510 * 8, 0x3000n | 7n, true);
+  }
   const data = bits === 16 ? DATA16_LINEAR : DATA;
   const vcpu = g.vcpu as EmuVcpu;
   vcpu.cpu.jitThreshold = threshold;
@@ -293,13 +305,13 @@ function runWith(bits: Bits, code: Uint8Array, seedRegs: bigint[], threshold: nu
 
 /** Random programs run both ways; `long` makes loop bodies of 100-160 pieces (regions reach their size limit
  *  and end in the middle of the loop). */
-function differential(bits: Bits, seed: bigint, programs: number, long = false): Set<string> {
+function differential(bits: Bits, seed: bigint, programs: number, long = false, high = false): Set<string> {
   const ends = new Set<string>();
   const r = rng(seed);
   for (let p = 0; p < programs; p++) {
     const turns = 1 + Number(r() % 40n);
     const ops = long ? 100 + Number(r() % 60n) : 6 + Number(r() % 24n);
-    const src = bits === 16 ? program16(r, turns) : program(r, bits, turns, ops);
+    const src = bits === 16 ? program16(r, turns) : program(r, bits, turns, ops, high);
     const code = assemble(src, bits);
     const seedRegs = Array.from({ length: 9 }, () => r());
     const oracle = runWith(bits, code, seedRegs, 0);
@@ -317,6 +329,10 @@ describe('block compiler vs interpreter on random loops', () => {
     const ends = differential(64, 11n, 50);
     // The programs reach the faults they are built to reach: #DE, #GP and #PF as well as the final HLT.
     for (const v of [-1, 0, 13, 14]) assert.ok(ends.has(`hlt vector ${v}`), [...ends].join(', '));
+  });
+  it('64-bit mode with data and stack in the top 2 GiB (kernel addresses)', () => {
+    const ends = differential(64, 16n, 30, false, true);
+    for (const v of [-1, 13, 14]) assert.ok(ends.has(`hlt vector ${v}`), [...ends].join(', '));
   });
   it('32-bit protected mode', () => {
     differential(32, 12n, 25);
