@@ -814,9 +814,12 @@ export class Emitter {
       this.setReg(d + 1, '0');
       return;
     }
-    this.emit(`{ const l = ${terms.join(' + ')}; const c = Math.floor(l / 4294967296);`);
+    // The low sum carries into the high half only outside 0..2^32-1 (a way V8 then rarely needs).
+    const hi = hiTerms.join(' + ');
+    this.emit(`{ const l = ${terms.join(' + ')};`);
+    this.emit(`if (l >= 0 && l <= 4294967295) { ${this.reg(d + 1)} = (${hi}) >>> 0; ${this.reg(d)} = l >>> 0; }`);
     this.emit(
-      `${this.reg(d + 1)} = (${hiTerms.join(' + ')} + c) >>> 0; ${this.reg(d)} = (l - c * 4294967296) >>> 0; }`,
+      `else { const c = Math.floor(l / 4294967296); ${this.reg(d + 1)} = (${hi} + c) >>> 0; ${this.reg(d)} = (l - c * 4294967296) >>> 0; } }`,
     );
     this.markDirty(d);
     this.markDirty(d + 1);
