@@ -5,7 +5,6 @@
 import { RFLAGS } from '../../../x86/control-regs.js';
 import { Attr, decodeGate32, decodeGate64, newGateDescriptor, SysType } from '../../../x86/descriptors.js';
 import { Vector } from '../../../x86/vectors.js';
-import { FAULT } from '../signals.js';
 import type { Cpu } from './cpu.js';
 import { Need } from './mmu.js';
 import { checkIntCs, readDescriptor, segScratch, setCs, setNullSeg, setSegCache } from './segments.js';
@@ -25,13 +24,10 @@ export const EventKind = {
 
 const gate = newGateDescriptor();
 
-/** INT n / INT3 / INTO / INT1: a trap of the current instruction — the return address is the next one. */
-export function raiseSoftware(cpu: Cpu, vector: number, kind: number): never {
-  cpu.rip = cpu.nextRip;
-  cpu.faultVector = vector;
-  cpu.faultCode = -1;
-  cpu.faultKind = kind;
-  throw FAULT;
+/** INT n / INT3 / INTO / INT1: a trap of the current instruction — the return address is the next one
+ *  (delivered at once, see Cpu.softwareInterrupt; the handler returns right after). */
+export function raiseSoftware(cpu: Cpu, vector: number, kind: number): void {
+  cpu.softwareInterrupt(vector, kind);
 }
 const TWO32 = 4294967296;
 const EXCEPTIONS_WITH_CODE = new Set([8, 10, 11, 12, 13, 14, 17, 21]);
