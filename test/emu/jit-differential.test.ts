@@ -344,6 +344,20 @@ describe('block compiler vs interpreter on random loops', () => {
     differential(64, 14n, 8, true);
     differential(32, 15n, 6, true);
   });
+  it('a region compiled for one guest and reused by another (same code, other registers) runs that guest', () => {
+    // The process keeps compiled regions by source and bytes (jit/compile.ts): the second guest's regions
+    // are the first one's functions, and must depend on nothing but the cpu they are given.
+    const r = rng(17n);
+    for (let p = 0; p < 20; p++) {
+      const bits: Bits = p % 2 === 0 ? 64 : 32;
+      const src = program(r, bits, 1 + Number(r() % 30n), 6 + Number(r() % 24n));
+      const code = assemble(src, bits);
+      const first = Array.from({ length: 9 }, () => r());
+      const second = Array.from({ length: 9 }, () => r());
+      runWith(bits, code, first, 1);
+      assert.deepEqual(runWith(bits, code, second, 1), runWith(bits, code, second, 0), `program ${p}:\n${src}`);
+    }
+  });
 });
 
 /** Operand values at the edges of every condition: zero, ±1, the 32- and 64-bit sign and carry boundaries,
