@@ -662,12 +662,12 @@ export class Emitter {
       // Flags left pending (computed only where something needs them all).
       const o =
         op === Op.ADD ? '+' : op === Op.SUB || op === Op.CMP ? '-' : op === Op.XOR ? '^' : op === Op.OR ? '|' : '&';
+      // The carry (borrow) out of the low halves is an unsigned comparison: V8 keeps it all in 32-bit integers.
       let result: string;
       if (!wide) result = `p4 = (p0 ${o} p2) >>> 0; p5 = 0;`;
-      else if (op === Op.ADD)
-        result = '{ const l = p0 + p2; p4 = l >>> 0; p5 = (p1 + p3 + (l > 4294967295 ? 1 : 0)) >>> 0; }';
+      else if (op === Op.ADD) result = 'p4 = (p0 + p2) >>> 0; p5 = (p1 + p3 + (p4 < p0 ? 1 : 0)) >>> 0;';
       else if (op === Op.SUB || op === Op.CMP)
-        result = '{ const l = p0 - p2; p4 = l >>> 0; p5 = (p1 - p3 - (l < 0 ? 1 : 0)) >>> 0; }';
+        result = 'p4 = (p0 - p2) >>> 0; p5 = (p1 - p3 - (p0 < p2 ? 1 : 0)) >>> 0;';
       else result = `p4 = (p0 ${o} p2) >>> 0; p5 = (p1 ${o} p3) >>> 0;`;
       this.setPending(op, size, [aLo, aHi], [bLo, bHi], result);
       if (store) {
@@ -710,9 +710,9 @@ export class Emitter {
     }
     if (op === Op.ADD || op === Op.SUB) {
       const o = op === Op.ADD ? '+' : '-';
-      this.emit(`{ const l = ${aLo} ${o} ${bLo};`);
-      const carry = op === Op.ADD ? '(l > 4294967295 ? 1 : 0)' : '(l < 0 ? 1 : 0)';
-      this.emit(`${this.reg(d + 1)} = (${aHi} ${o} ${bHi} ${o} ${carry}) >>> 0; ${this.reg(d)} = l >>> 0; }`);
+      this.emit(`{ const l = (${aLo} ${o} ${bLo}) >>> 0;`);
+      const carry = op === Op.ADD ? `(l < ${aLo} ? 1 : 0)` : `(${aLo} < ${bLo} ? 1 : 0)`;
+      this.emit(`${this.reg(d + 1)} = (${aHi} ${o} ${bHi} ${o} ${carry}) >>> 0; ${this.reg(d)} = l; }`);
       this.markDirty(d);
       this.markDirty(d + 1);
       return;
