@@ -934,14 +934,14 @@ export class Emitter {
     this.canon = `if (a < ${-CANON} || a >= ${CANON}) cpu.raise(${Vector.SS}, 0);`;
   }
 
-  /** RSP + delta (±8) as uint32 halves in the locals sl/sh. */
+  /** RSP + delta (±8) as uint32 halves in the locals sl/sh (the borrow or carry from an unsigned comparison,
+   *  so V8 keeps it in 32-bit integers). */
   private stackSlot(delta: number): void {
     const lo = this.reg(8);
     const hi = this.reg(9);
-    this.emit(`let sl = ${lo} + ${delta}, sh = ${hi};`);
-    this.emit(
-      'if (sl < 0) { sl += 4294967296; sh = (sh - 1) >>> 0; } else if (sl > 4294967295) { sl -= 4294967296; sh = (sh + 1) >>> 0; }',
-    );
+    const d = Math.abs(delta);
+    if (delta < 0) this.emit(`const sl = (${lo} - ${d}) >>> 0, sh = ${lo} < ${d} ? (${hi} - 1) >>> 0 : ${hi};`);
+    else this.emit(`const sl = (${lo} + ${d}) >>> 0, sh = sl < ${d} ? (${hi} + 1) >>> 0 : ${hi};`);
   }
 
   /** PUSH (and CALL's push): the value is taken before RSP moves; RSP changes only once the write succeeded. */
