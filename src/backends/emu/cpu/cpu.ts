@@ -376,10 +376,11 @@ export class Cpu extends CpuMem {
   }
 
   /**
-   * INT n, INT3, INTO, INT1 (exec/interrupt.ts via raiseSoftware): a trap of the current instruction, delivered
-   * without a throw (V8 spends ~1.5 us on one). rip becomes the return address, the event is delivered as a
-   * thrown one would be, and step() ends there (the instruction is not counted as retired, and no trap of its
-   * own follows). A result other than None (a debug exit, a triple fault, an MMIO exit while pushing) ends run().
+   * INT n, INT3, INTO, INT1 (exec/interrupt.ts): a trap of the current instruction, delivered without a throw
+   * (V8 spends ~1.5 us on one). rip becomes the return address (the next instruction), the event is delivered
+   * as a thrown fault would be, and step() ends there (the instruction is not counted as retired, and no trap
+   * of its own follows). A result other than None (a debug exit, a triple fault, an MMIO exit while pushing)
+   * ends run().
    */
   softwareInterrupt(vector: number, kind: number): void {
     this.rip = this.nextRip;

@@ -24,11 +24,6 @@ export const EventKind = {
 
 const gate = newGateDescriptor();
 
-/** INT n / INT3 / INTO / INT1: a trap of the current instruction — the return address is the next one
- *  (delivered at once, see Cpu.softwareInterrupt; the handler returns right after). */
-export function raiseSoftware(cpu: Cpu, vector: number, kind: number): void {
-  cpu.softwareInterrupt(vector, kind);
-}
 const TWO32 = 4294967296;
 const EXCEPTIONS_WITH_CODE = new Set([8, 10, 11, 12, 13, 14, 17, 21]);
 

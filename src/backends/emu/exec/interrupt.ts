@@ -1,9 +1,9 @@
-// Software interrupts: INT n, INT3, INTO, INT1 (ICEBP). Delivery itself is cpu/interrupts.ts; here only what
+// Software interrupts: INT n, INT3, INTO, INT1 (ICEBP). Delivery is Cpu.softwareInterrupt (cpu/interrupts.ts); here only what
 // distinguishes them: "INT3 ... the #BP is a trap (return address = next instruction)", INT n/INT3/INTO
 // check the gate DPL against CPL, INT1 does not (a privileged software exception), INTO only when OF = 1.
 import { Vector } from '../../../x86/vectors.js';
 import type { Cpu, ExecFn } from '../cpu/cpu.js';
-import { EventKind, raiseSoftware } from '../cpu/interrupts.js';
+import { EventKind } from '../cpu/interrupts.js';
 import type { Insn } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
 
@@ -13,21 +13,21 @@ function int(cpu: Cpu, insn: Insn): void {
   const v = insn.imm & 0xff;
   // --- DEBUG hook: INT 3 in its two-byte form (CD 03) ---
   if (v === Vector.BP) cpu.dbg.breakpoint(true);
-  raiseSoftware(cpu, v, EventKind.Software);
+  cpu.softwareInterrupt(v, EventKind.Software);
 }
 
 function int3(cpu: Cpu): void {
   // --- DEBUG hook: INT3 (0xCC), KVM_GUESTDBG_USE_SW_BP exits here with rip still on the int3 ---
   cpu.dbg.breakpoint(false);
-  raiseSoftware(cpu, Vector.BP, EventKind.Software);
+  cpu.softwareInterrupt(Vector.BP, EventKind.Software);
 }
 
 function into(cpu: Cpu): void {
-  if ((cpu.rflags & OF) !== 0) raiseSoftware(cpu, Vector.OF, EventKind.Software);
+  if ((cpu.rflags & OF) !== 0) cpu.softwareInterrupt(Vector.OF, EventKind.Software);
 }
 
 function int1(cpu: Cpu): void {
-  raiseSoftware(cpu, Vector.DB, EventKind.Icebp);
+  cpu.softwareInterrupt(Vector.DB, EventKind.Icebp);
 }
 
 export function registerInterrupt(t: ExecFn[]): void {

@@ -60,8 +60,8 @@ const MAX_INSNS = 256;
  * Compiled regions by their source and code bytes, for every vCPU of the process: the same code compiled
  * again (another vCPU, a guest run again, code whose region was invalidated and is back) reuses the function,
  * and with it the machine code V8 has already optimised for it. Its closure holds nothing of one vCPU (the
- * cpu is an argument; F, I, SO and SW follow from the handlers, the source and the bytes). Least recently
- * compiled first out.
+ * cpu is an argument; F, I, SO and SW follow from the handlers, the source and the bytes). The least
+ * recently compiled or reused goes first.
  */
 const COMPILED = new Map<string, Block['fn']>();
 const COMPILED_MAX = 256;
