@@ -1,6 +1,7 @@
-// Software interrupts: INT n, INT3, INTO, INT1 (ICEBP). Delivery is Cpu.softwareInterrupt (cpu/interrupts.ts); here only what
-// distinguishes them: "INT3 ... the #BP is a trap (return address = next instruction)", INT n/INT3/INTO
-// check the gate DPL against CPL, INT1 does not (a privileged software exception), INTO only when OF = 1.
+// Software interrupts: INT n, INT3, INTO, INT1 (ICEBP). Delivery is Cpu.softwareInterrupt (then
+// cpu/interrupts.ts); here only what distinguishes them: "INT3 ... the #BP is a trap (return address = next
+// instruction)", INT n/INT3/INTO check the gate DPL against CPL, INT1 does not (a privileged software
+// exception), INTO only when OF = 1.
 import { Vector } from '../../../x86/vectors.js';
 import type { Cpu, ExecFn } from '../cpu/cpu.js';
 import { EventKind } from '../cpu/interrupts.js';
