@@ -204,7 +204,8 @@ export class Cpu extends CpuMem {
     }
   }
 
-  /** Runs the compiled region that has a way in at rip, compiling it once the address is hot. False: interpret instead. */
+  /** Runs the compiled region that has a way in at rip, compiling it once the address is hot. False: interpret
+   *  instead. */
   private runBlock(): boolean {
     const rip = this.rip;
     const csBase = this.long64 ? 0 : this.segBase[Seg.CS]!;

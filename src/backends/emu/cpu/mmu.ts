@@ -460,33 +460,36 @@ export class CpuMem extends CpuState {
   /** Linear address of the current instruction's first byte. */
   fetchBase = 0;
 
-  /** Byte at linear `la` for execution (checks X rights; MMIO code reads as 0xff... never: it is #UD'd by
-   *  the decoder seeing an invalid stream would be wrong, so it exits like KVM's emulation failure). */
   /** Makes the fetch page the one holding `la` when the TLB maps it to RAM for instruction fetches (nothing
    *  is walked, nothing can fault); false when it does not. */
   fetchPageFromTlb(la: number): boolean {
     const vpn = Math.floor(la / 4096);
     const i = vpn & TLB_MASK;
     if (this.tlbVpn[i] !== vpn || (this.tlbFlags[i]! & this.needX) === 0 || this.tlbOff[i]! < 0) return false;
-    this.fetchVpn = vpn;
-    this.fetchLa = vpn * 4096;
-    this.fetchOff = this.tlbOff[i]!;
+    this.setFetchPage(vpn, this.tlbOff[i]!);
     return true;
   }
 
+  /** Byte at linear `la` for execution (checks X rights; MMIO code reads as 0xff... never: it is #UD'd by
+   *  the decoder seeing an invalid stream would be wrong, so it exits like KVM's emulation failure). */
   fetchByte(la: number): number {
     const vpn = Math.floor(la / 4096);
     if (vpn === this.fetchVpn) return this.ram[this.fetchOff + (la & 0xfff)]!;
     const pa = this.translate(la, this.needX);
     const page = pa - (pa % 4096);
     if (page + 4096 <= this.ramSize) {
-      this.fetchVpn = vpn;
-      this.fetchLa = vpn * 4096;
-      this.fetchOff = page;
+      this.setFetchPage(vpn, page);
       return this.ram[pa]!;
     }
     const r = this.mem.find(pa);
     if (r !== undefined) return r.bytes[pa - r.gpa]!;
     return 0xff;
+  }
+
+  /** Linear page `vpn` is fetched from RAM offset `off`. */
+  private setFetchPage(vpn: number, off: number): void {
+    this.fetchVpn = vpn;
+    this.fetchLa = vpn * 4096;
+    this.fetchOff = off;
   }
 }

@@ -89,6 +89,11 @@ interface Shared {
   flagsEverDirty: boolean;
 }
 
+/** linear()'s canonical check of the 64-bit number `x`: #`vector`(0) outside -2^47..2^47-1. */
+function canonical(x: string, vector: number): string {
+  return `if (${x} < ${-CANON} || ${x} >= ${CANON}) cpu.raise(${vector}, 0);`;
+}
+
 /**
  * The number hi * 2^32 + lo for the int32 expression `hi` (wrapped) and the low sum `lo`: exact wherever the
  * result is a canonical address. High halves of 0 (below 4 GiB) and of all ones (the top 2 GiB, where x86-64
@@ -931,7 +936,7 @@ export class Emitter {
   /** Opens a `{` scope with `la` = RSP as a linear address, after linear()'s #SS(0) canonical check. */
   private stackTop(): void {
     this.emit(`{ const la = ${address64(this.reg(9), this.reg(8))};`);
-    this.canon = `if (a < ${-CANON} || a >= ${CANON}) cpu.raise(${Vector.SS}, 0);`;
+    this.canon = canonical('a', Vector.SS);
   }
 
   /** RSP + delta (±8) as uint32 halves in the locals sl/sh (the borrow or carry from an unsigned comparison,
@@ -950,7 +955,7 @@ export class Emitter {
     this.emit(`{ const v0 = ${lo}, v1 = ${hi};`);
     this.stackSlot(-8);
     this.emit(`const la = ${address64('sh', 'sl')};`);
-    this.canon = `if (a < ${-CANON} || a >= ${CANON}) cpu.raise(${Vector.SS}, 0);`;
+    this.canon = canonical('a', Vector.SS);
     // RSP moves once the write succeeded.
     const moved = `${this.reg(8)} = sl; ${this.reg(9)} = sh;`;
     this.markDirty(8);
@@ -980,7 +985,7 @@ export class Emitter {
     this.emit('let v0 = 0, v1 = 0;');
     this.load(k, 'la', 8, 'v0', 'v1');
     this.emit(`const rt = ${address64('v1', 'v0')};`);
-    this.emit(`if (rt < ${-CANON} || rt >= ${CANON}) cpu.raise(${Vector.GP}, 0);`);
+    this.emit(canonical('rt', Vector.GP));
     this.stackSlot(8);
     this.emit(`${this.reg(8)} = sl; ${this.reg(9)} = sh;`);
     this.markDirty(8);
@@ -1022,21 +1027,19 @@ export class Emitter {
     const ext = (v: string) =>
       from === 1 ? `((${v} << 24) >> 24)` : from === 2 ? `((${v} << 16) >> 16)` : `(${v} | 0)`;
     const hi = insn.osize === 8 ? '(x < 0 ? 4294967295 : 0)' : '0';
+    let src = 't';
     if (p.s >= 0) {
-      const src = from === 1 ? this.byteReg(insn, p.s) : this.reg(2 * p.s);
-      this.emit(`{ const x = ${ext(src)}; ${this.reg(d)} = x >>> 0; ${this.reg(d + 1)} = ${hi}; }`);
-      this.markDirty(d);
-      this.markDirty(d + 1);
-      return;
+      src = from === 1 ? this.byteReg(insn, p.s) : this.reg(2 * p.s);
+      this.emit('{');
+    } else {
+      this.accessPoint(p, k);
+      this.emit('{ let t = 0;');
+      this.load(k, this.linear(p, from, false), from, 't');
     }
-    this.accessPoint(p, k);
-    this.emit('{ let t = 0;');
-    const la = this.linear(p, from, false);
-    this.load(k, la, from, 't');
-    this.emit(`const x = ${ext('t')}; ${this.reg(d)} = x >>> 0; ${this.reg(d + 1)} = ${hi}; }`);
+    this.emit(`const x = ${ext(src)}; ${this.reg(d)} = x >>> 0; ${this.reg(d + 1)} = ${hi}; }`);
     this.markDirty(d);
     this.markDirty(d + 1);
-    this.trapCheck(p);
+    if (p.s < 0) this.trapCheck(p);
   }
 
   /** The condition of SETcc/CMOVcc, read off pending flags where possible. */
@@ -1135,7 +1138,7 @@ export class Emitter {
     // linear(): a non-canonical address is #SS(0) for a stack-segment operand, else #GP(0) (checked where the
     // access does not hit the page its site remembers).
     const vector = memSeg(insn) === SegReg.SS ? Vector.SS : Vector.GP;
-    this.canon = `if (a < ${-CANON} || a >= ${CANON}) cpu.raise(${vector}, 0);`;
+    this.canon = canonical('a', vector);
     return 'la';
   }
 
