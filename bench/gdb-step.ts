@@ -4,9 +4,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../scripts/build-guests.js';
-import { RspClient } from '../test/gdbstub/rsp-client.js';
-import { gdbPresent, runGdbBatch } from '../test/guests/gdb-runner.js';
-import { freeTcpPort, QEMU_BINARY, qemuArgs } from '../test/guests/qemu-runner.js';
+import { gdbPresent, runGdbBatch } from '../support/gdb-runner.js';
+import { freeTcpPort, QEMU_BINARY, qemuArgs } from '../support/qemu-runner.js';
+import { RspClient } from '../support/rsp-client.js';
 import { benchElfPath } from './build-guests.js';
 import { BenchError } from './stats.js';
 import { cmdlineFor } from './workloads.js';

@@ -1,16 +1,16 @@
 // Runs a workload in this process on the emu or kvm backend through the KVM-shaped API, timing only vcpu.run().
 import type { BackendName, Hypervisor, Vcpu } from '../src/abi/index.js';
 import { ExitReason, GuestDbg } from '../src/abi/index.js';
+import type { PreparedGuest } from '../src/machine/boot/prepare.js';
 import { describeEnd, type GuestEnd } from '../src/machine/guest-end.js';
-import type { PreparedGuest } from '../src/machine/prepare.js';
-import type { Watchdog } from '../src/machine/watchdog.js';
+import type { Watchdog } from '../src/machine/threads/watchdog.js';
 import { BenchError } from './stats.js';
 import { BENCH_EXIT_STATUS, cmdlineFor, GUEST_MEMORY_BYTES, parseResult, type Workload } from './workloads.js';
 
 type Api = typeof import('../src/index.js');
-type PrepareApi = typeof import('../src/machine/prepare.js');
-type RunApi = typeof import('../src/machine/run-to-end.js');
-type WatchdogApi = typeof import('../src/machine/watchdog.js');
+type PrepareApi = typeof import('../src/machine/boot/prepare.js');
+type RunApi = typeof import('../src/machine/threads/run-to-end.js');
+type WatchdogApi = typeof import('../src/machine/threads/watchdog.js');
 
 /** A guest that prints more than this is misbehaving (e.g. a trap loop): the run is stopped. */
 const SERIAL_LIMIT = 4096;
@@ -36,9 +36,9 @@ export async function openBackend(name: BackendName): Promise<Backend> {
   try {
     [api, prep, run, wd] = await Promise.all([
       import('../src/index.js'),
-      import('../src/machine/prepare.js'),
-      import('../src/machine/run-to-end.js'),
-      import('../src/machine/watchdog.js'),
+      import('../src/machine/boot/prepare.js'),
+      import('../src/machine/threads/run-to-end.js'),
+      import('../src/machine/threads/watchdog.js'),
     ]);
   } catch (e) {
     throw new BenchError(`guestdbg does not load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);

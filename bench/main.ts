@@ -7,7 +7,7 @@ import { repoRoot } from '../scripts/build-guests.js';
 import type { Vcpu } from '../src/abi/index.js';
 import { GuestDbg } from '../src/abi/index.js';
 import { Dr7Rw, dr7Slot } from '../src/x86/debug-regs.js';
-import { QEMU_BINARY, qemuArgs } from '../test/guests/qemu-runner.js';
+import { QEMU_BINARY, qemuArgs } from '../support/qemu-runner.js';
 import { buildBenchGuests, missingBenchElves } from './build-guests.js';
 import { countIterations, type IterationCount } from './count.js';
 import { ctrlCLatencyMs, gdbPresent, gdbStepRate, type StubKind } from './gdb-step.js';

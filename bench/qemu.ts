@@ -1,11 +1,11 @@
-// QEMU TCG runs of the same images with the reference command line (test/guests/qemu-runner.ts), plus
+// QEMU TCG runs of the same images with the reference command line (support/qemu-runner.ts), plus
 // `-append n=<n>`: wall time per run, and exact instruction counts from QEMU's own execution trace.
 import { spawn } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { QEMU_BINARY, qemuArgs, qemuPresent } from '../test/guests/qemu-runner.js';
+import { QEMU_BINARY, qemuArgs, qemuPresent } from '../support/qemu-runner.js';
 import { BenchError } from './stats.js';
 import { BENCH_EXIT_STATUS, cmdlineFor, parseResult, type Workload } from './workloads.js';
 

@@ -6,7 +6,7 @@
 // starts with a copy of its pages (tens to hundreds of MiB), so every child would report at least the
 // bench's own size. /proc/<pid>/status VmHWM belongs to the child's own address space (new at exec).
 import { readFileSync } from 'node:fs';
-import { type RunResult, startCommand } from '../test/guests/qemu-runner.js';
+import { type RunResult, startCommand } from '../support/qemu-runner.js';
 import { BenchError } from './stats.js';
 
 /**

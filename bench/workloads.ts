@@ -1,5 +1,5 @@
 // The benchmark workloads (guests/bench/): images, RAM size, the measured region, expected output.
-import { checkPvhElf, readImage } from '../src/machine/loader.js';
+import { checkPvhElf, readImage } from '../src/machine/boot/loader.js';
 import { benchElfPath } from './build-guests.js';
 
 /** Guest RAM for every run: QEMU's default for -M microvm, which the reference command line uses. */

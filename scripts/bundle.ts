@@ -18,7 +18,11 @@ const OUT_DIR = 'dist/bundle/cli';
 // Chunk names carry a content hash: start empty so no stale chunk stays behind.
 rmSync(OUT_DIR, { recursive: true, force: true });
 await build({
-  entryPoints: ['dist/src/cli/main.js', 'dist/src/machine/watchdog-worker.js', 'dist/src/machine/vcpu-worker.js'],
+  entryPoints: [
+    'dist/src/cli/main.js',
+    'dist/src/machine/threads/watchdog-worker.js',
+    'dist/src/machine/threads/vcpu-worker.js',
+  ],
   outdir: OUT_DIR,
   entryNames: '[name]',
   bundle: true,

@@ -1,6 +1,6 @@
 // The full decoder-vs-iced-x86 run: `node dist/scripts/decoder-oracle.js --count 1000000 [--seed N] [--mode 64]`.
 // Exits 1 when any difference is found.
-import { formatOracle, runDecoderOracle } from '../test/emu/decode-oracle-lib.js';
+import { formatOracle, runDecoderOracle } from '../support/decode-oracle.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);

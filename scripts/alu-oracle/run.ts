@@ -1,7 +1,7 @@
 // The full ALU-vs-host-CPU run: `node dist/scripts/alu-oracle/run.js --per-form 20000 [--seed N]`.
-// The native harness is generated and built with gcc at run time (test/emu/alu-oracle-lib.ts). Exits 1 on
+// The native harness is generated and built with gcc at run time (support/alu-oracle.ts). Exits 1 on
 // any difference.
-import { formatAluOracle, runAluOracle } from '../../test/emu/alu-oracle-lib.js';
+import { formatAluOracle, runAluOracle } from '../../support/alu-oracle.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);

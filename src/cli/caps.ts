@@ -3,7 +3,7 @@
 import type { BackendName } from '../abi/index.js';
 import { Cap } from '../abi/index.js';
 import { openHypervisor } from '../index.js';
-import { type ProbeResult, probeGuestDebug } from '../machine/probe.js';
+import { type ProbeResult, probeGuestDebug } from '../machine/probe/probe.js';
 
 export interface CapsReport {
   backend: BackendName;

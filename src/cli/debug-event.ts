@@ -1,7 +1,7 @@
 // One line per debug event: the KVM_EXIT_DEBUG fields and the instruction at pc (symbolized, disassembled).
 import type { DebugExitArch, Vcpu } from '../abi/index.js';
+import type { LoadedImage } from '../machine/boot/loader.js';
 import { codeBitness, type GuestMemory, UnmappedAddressError } from '../machine/guest-memory.js';
-import type { LoadedImage } from '../machine/loader.js';
 import { Vector } from '../x86/vectors.js';
 import { disassembleOne, MAX_INSN_BYTES } from './disasm.js';
 

@@ -6,10 +6,10 @@ import { detectFeatures } from '../debugger/features.js';
 import type { StopEvent } from '../debugger/target.js';
 import { GdbServer, ListenError, parseListenSpec } from '../gdbstub/server.js';
 import { openHypervisor } from '../index.js';
+import { checkPvhElf, readImage } from '../machine/boot/loader.js';
+import { prepareGuest } from '../machine/boot/prepare.js';
 import { openSerialOutput, type SerialTarget } from '../machine/devices/serial-sink.js';
 import { describeEnd } from '../machine/guest-end.js';
-import { checkPvhElf, readImage } from '../machine/loader.js';
-import { prepareGuest } from '../machine/prepare.js';
 import { ExitCode, exitCodeOf } from './exit-codes.js';
 import { UsageError } from './user-error.js';
 

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { BackendName } from '../abi/index.js';
-import { checkPvhElf, readImage } from '../machine/loader.js';
+import { checkPvhElf, readImage } from '../machine/boot/loader.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
 import { parseBackend, parseMemory, parseSerial, parseTimeout } from './options.js';
 import { reportFailure, UsageError } from './user-error.js';

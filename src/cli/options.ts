@@ -1,8 +1,8 @@
 // Parsing and checking of command-line option values; every failure is a UsageError with the fix.
 import type { BackendName } from '../abi/index.js';
-import { PAGE_SIZE } from '../machine/boot.js';
+import { PAGE_SIZE } from '../machine/boot/boot-vm.js';
+import { HIGH_MEMORY_START } from '../machine/boot/low-memory.js';
 import { parseSerialTarget, type SerialTarget } from '../machine/devices/serial-sink.js';
-import { HIGH_MEMORY_START } from '../machine/low-memory.js';
 import { UsageError } from './user-error.js';
 
 const UNITS: Record<string, number> = { K: 1 << 10, M: 1 << 20, G: 1 << 30 };

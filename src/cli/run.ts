@@ -1,7 +1,7 @@
 // `guestdbg run`: boots a PVH ELF on the machine and runs it to its end.
 
 import type { BackendName } from '../abi/index.js';
-import { bootPvh } from '../machine/boot.js';
+import { bootPvh } from '../machine/boot/boot-vm.js';
 import { openSerialOutput, type SerialTarget } from '../machine/devices/serial-sink.js';
 import { describeEnd } from '../machine/guest-end.js';
 import { Machine } from '../machine/machine.js';

@@ -1,5 +1,5 @@
 // `guestdbg run --stats`: what the guest made the vCPU do, on stderr after the run.
-import type { VcpuRunStats } from '../machine/worker-protocol.js';
+import type { VcpuRunStats } from '../machine/threads/protocol.js';
 
 const byCount = (r: Record<string, number>) => Object.entries(r).sort((a, b) => b[1] - a[1]);
 

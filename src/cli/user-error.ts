@@ -1,6 +1,6 @@
 // Turning any failure into one line on stderr and an exit status; a stack trace is never shown.
 import { GuestImageError, HypervisorUnavailableError, KvmError } from '../abi/index.js';
-import { CmdlineTooLongError } from '../machine/start-info.js';
+import { CmdlineTooLongError } from '../machine/boot/start-info.js';
 import { ExitCode } from './exit-codes.js';
 
 /** A bad command line; the message says what to write instead. */

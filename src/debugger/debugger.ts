@@ -19,8 +19,8 @@ import {
 import type { IoBus } from '../machine/devices/io-bus.js';
 import { describeEnd, type GuestEnd } from '../machine/guest-end.js';
 import { GuestMemory, UnmappedAddressError } from '../machine/guest-memory.js';
-import { handleExit } from '../machine/run-to-end.js';
-import { Watchdog } from '../machine/watchdog.js';
+import { handleExit } from '../machine/threads/run-to-end.js';
+import { Watchdog } from '../machine/threads/watchdog.js';
 import { MSR } from '../x86/control-regs.js';
 import { DR6_BS, DR6_VOLATILE } from '../x86/debug-regs.js';
 import { Vector } from '../x86/vectors.js';

@@ -1,7 +1,7 @@
 // Which guest-debug features the debugger may rely on: everything on emu (it implements the interface itself);
 // on kvm, what the probe saw really work, since kernels advertise features they cannot deliver (kvm_pvm does).
 import { Cap, type Hypervisor } from '../abi/index.js';
-import { type ProbeResult, probeGuestDebug } from '../machine/probe.js';
+import { type ProbeResult, probeGuestDebug } from '../machine/probe/probe.js';
 import type { DebugFeatures } from './debugger.js';
 
 export interface DetectedFeatures extends DebugFeatures {

@@ -3,12 +3,12 @@
 // Stops are all-stop: when one vCPU stops for a debug exit, the others are paused too.
 import type { DebugExitArch, Exit, Vcpu, Vm } from '../abi/index.js';
 import { ExitReason } from '../abi/index.js';
+import type { EntryState } from './boot/pvh-entry.js';
 import type { ByteSink } from './devices/uart16550.js';
 import type { GuestEnd } from './guest-end.js';
-import { InlineVcpu } from './inline-vcpu.js';
-import type { EntryState } from './pvh-entry.js';
-import type { HostEvents, StopRequest, VcpuHost } from './vcpu-host.js';
-import { Control, type RemoteMethod, type VcpuRunStats, type WorkerStop } from './worker-protocol.js';
+import { InlineVcpu } from './threads/inline-vcpu.js';
+import { Control, type RemoteMethod, type VcpuRunStats, type WorkerStop } from './threads/protocol.js';
+import type { HostEvents, StopRequest, VcpuHost } from './threads/vcpu-host.js';
 
 export interface MachineOptions {
   vm: Vm;
@@ -52,7 +52,7 @@ export class Machine {
     if (only !== undefined && more.length === 0) hosts = [new InlineVcpu(opts.vm, 0, only, opts.serial, events(0))];
     else {
       // Loaded only here: a single-vCPU run never pays for the worker machinery.
-      const { WorkerVcpu } = await import('./worker-vcpu.js');
+      const { WorkerVcpu } = await import('./threads/worker-vcpu.js');
       hosts = await WorkerVcpu.spawnAll(opts.vm, opts.vcpus, opts.serial, events);
     }
     for (const host of hosts) machine.threads.push({ host, state: 'stopped', waiters: [] });

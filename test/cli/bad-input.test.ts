@@ -4,7 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/cli/exit-codes.js';
-import { buildElf } from '../machine/elf-builder.js';
+import { buildElf } from '../machine/boot/elf-builder.js';
 import { oneLine, runCli, tempDir } from './cli-helpers.js';
 
 const dir = tempDir();

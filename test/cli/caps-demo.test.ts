@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CapsReport } from '../../src/cli/caps.js';
-import { FEATURE_PROBES } from '../../src/machine/probe-features.js';
+import { FEATURE_PROBES } from '../../src/machine/probe/features.js';
 import { emuOrSkip } from '../machine/emu-helper.js';
 import { runCli } from './cli-helpers.js';
 

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { repoRoot } from '../../scripts/build-guests.js';
 import { DEFAULT_JIT_THRESHOLD } from '../../src/backends/emu/cpu/cpu.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
-import { buildElf } from '../machine/elf-builder.js';
+import { buildElf } from '../machine/boot/elf-builder.js';
 import { emuOrSkip } from '../machine/emu-helper.js';
 import { oneLine, runCli, tempDir } from './cli-helpers.js';
 

@@ -15,9 +15,9 @@ import {
   REG_NAMES,
   type Regs,
 } from '../../src/index.js';
-import { prepareGuest } from '../../src/machine/prepare.js';
-import { probeGuestDebug } from '../../src/machine/probe.js';
-import { handleExit } from '../../src/machine/run-to-end.js';
+import { prepareGuest } from '../../src/machine/boot/prepare.js';
+import { probeGuestDebug } from '../../src/machine/probe/probe.js';
+import { handleExit } from '../../src/machine/threads/run-to-end.js';
 
 const MAX_STEPS = 20_000;
 const GUEST_RAM = 64 << 20;

@@ -5,7 +5,7 @@
 //   - re-injection: with ENABLE alone the guest's own #BP handler takes its int3, and a guest that debugs
 //     itself (guests/debug_unit.elf: its own TF, DR0-7, int3) gets every #DB/#BP in its own handler.
 // The kvm backend is skipped, loudly, when /dev/kvm cannot be opened; on kvm a case whose feature the
-// capability probe (src/machine/probe.ts) finds not working is skipped with the probe's observation.
+// capability probe (src/machine/probe/probe.ts) finds not working is skipped with the probe's observation.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -20,9 +20,9 @@ import {
   openHypervisor,
   type Vcpu,
 } from '../../src/index.js';
-import { type PreparedGuest, prepareGuest } from '../../src/machine/prepare.js';
-import { probeGuestDebug } from '../../src/machine/probe.js';
-import { type RunStop, runUntilStop } from '../../src/machine/run-to-end.js';
+import { type PreparedGuest, prepareGuest } from '../../src/machine/boot/prepare.js';
+import { probeGuestDebug } from '../../src/machine/probe/probe.js';
+import { type RunStop, runUntilStop } from '../../src/machine/threads/run-to-end.js';
 import { Vector } from '../../src/x86/vectors.js';
 
 const GUEST_RAM = 64 << 20;

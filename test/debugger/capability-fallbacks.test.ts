@@ -10,8 +10,8 @@ import { repoRoot } from '../../scripts/build-guests.js';
 import { Debugger } from '../../src/debugger/debugger.js';
 import { BreakType, DebugTargetError } from '../../src/debugger/target.js';
 import { openHypervisor } from '../../src/index.js';
-import { ElfBytes, readHeader, readSectionHeaders, readSymbols } from '../../src/machine/elf.js';
-import { prepareGuest } from '../../src/machine/prepare.js';
+import { ElfBytes, readHeader, readSectionHeaders, readSymbols } from '../../src/machine/boot/elf.js';
+import { prepareGuest } from '../../src/machine/boot/prepare.js';
 
 const DEMO = join(repoRoot(), 'guests', 'demo.elf');
 

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { EmuVcpu } from '../../src/backends/emu/vcpu.js';
 import { type Exit, ExitReason, type Regs } from '../../src/index.js';
 import { CODE, type Guest, longModeGuest, prot32Guest, realModeGuest } from './emu-harness.js';
-import { rng } from './exec-oracle-lib.js';
+import { rng } from './exec/host-oracle.js';
 
 const BUDGET_MS = 4000;
 const CODE_BYTES = 96;

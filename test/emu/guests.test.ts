@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_JIT_THRESHOLD } from '../../src/backends/emu/cpu/cpu.js';
 import { openHypervisor } from '../../src/index.js';
-import { prepareGuest } from '../../src/machine/prepare.js';
-import { runToEnd } from '../../src/machine/run-to-end.js';
+import { prepareGuest } from '../../src/machine/boot/prepare.js';
+import { runToEnd } from '../../src/machine/threads/run-to-end.js';
+import { qemuPresent, runQemu } from '../../support/qemu-runner.js';
 import { listGuests } from '../guests/guest-catalog.js';
-import { qemuPresent, runQemu } from '../guests/qemu-runner.js';
 
 /** Guests too long for one test run in the interpreter alone (GUESTDBG_EMU_JIT=off): name -> reason. */
 const SLOW: Record<string, string> =

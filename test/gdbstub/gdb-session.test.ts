@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../../scripts/build-guests.js';
-import { ElfBytes, readHeader, readSectionHeaders, readSymbols } from '../../src/machine/elf.js';
-import { gdbPresent, runGdbBatch } from '../guests/gdb-runner.js';
-import { RspClient } from './rsp-client.js';
+import { ElfBytes, readHeader, readSectionHeaders, readSymbols } from '../../src/machine/boot/elf.js';
+import { gdbPresent, runGdbBatch } from '../../support/gdb-runner.js';
+import { RspClient } from '../../support/rsp-client.js';
 import { SPINNING, startStub } from './stub-process.js';
 
 const root = repoRoot();

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../../scripts/build-guests.js';
 import { openHypervisor } from '../../src/index.js';
-import { gdbPresent, runGdbBatch } from '../guests/gdb-runner.js';
-import { freeTcpPort, qemuPresent, startQemu } from '../guests/qemu-runner.js';
+import { gdbPresent, runGdbBatch } from '../../support/gdb-runner.js';
+import { freeTcpPort, qemuPresent, startQemu } from '../../support/qemu-runner.js';
 import { SCENARIOS } from './gdb-scenarios.js';
 import { startStub } from './stub-process.js';
 

@@ -2,7 +2,7 @@
 // on stderr; on a loaded machine that takes longer than gdb's own connection retries).
 import { spawn } from 'node:child_process';
 import { repoRoot } from '../../scripts/build-guests.js';
-import { freeTcpPort } from '../guests/qemu-runner.js';
+import { freeTcpPort } from '../../support/qemu-runner.js';
 
 export interface StubProcess {
   port: number;

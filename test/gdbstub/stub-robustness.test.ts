@@ -2,8 +2,8 @@
 // mutated packets after which an ordinary session still works.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { prng } from '../emu/decode-oracle-lib.js';
-import { RspClient } from './rsp-client.js';
+import { prng } from '../../support/decode-oracle.js';
+import { RspClient } from '../../support/rsp-client.js';
 import { SPINNING, startStub } from './stub-process.js';
 
 test('Ctrl-C stops a spinning guest within 100 ms, and a second debugger is refused', async (t) => {

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../scripts/build-guests.js';
-import { debugExitStatus } from './qemu-runner.js';
+import { debugExitStatus } from '../../support/qemu-runner.js';
 
 export interface GuestInfo {
   name: string;

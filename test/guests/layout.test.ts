@@ -1,11 +1,11 @@
-// Every committed guest is accepted by guestdbg's own PVH loader (src/machine/loader.ts) and has the layout
+// Every committed guest is accepted by guestdbg's own PVH loader (src/machine/boot/loader.ts) and has the layout
 // guests/guest.ld promises: PVH entry = _start, loaded at or above 1 MiB, below the 1 GiB identity map, with
 // the symbols other layers rely on (main; the debugger demo's labels in demo.elf).
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { checkPvhElf } from '../../src/machine/loader.js';
+import { checkPvhElf } from '../../src/machine/boot/loader.js';
 import { listGuests } from './guest-catalog.js';
 
 const MIB = 1024 * 1024;

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../../scripts/build-guests.js';
 import { DEFAULT_JIT_THRESHOLD } from '../../src/backends/emu/cpu/cpu.js';
+import { qemuPresent, type RunResult, runCommand, runQemu } from '../../support/qemu-runner.js';
 import { type GuestInfo, listGuests } from './guest-catalog.js';
-import { qemuPresent, type RunResult, runCommand, runQemu } from './qemu-runner.js';
 
 const GUEST_TIMEOUT_MS = 60_000;
 // loop.elf executes ~400 M instructions: 0.2 s in QEMU TCG, ~0.6 s with the emu's block compiler, about

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { GuestDbg } from '../../src/abi/index.js';
-import { bootPvh } from '../../src/machine/boot.js';
+import { bootPvh } from '../../src/machine/boot/boot-vm.js';
+import { pvhEntryState, writeBootGdt } from '../../src/machine/boot/pvh-entry.js';
 import { SerialCapture } from '../../src/machine/devices/serial-sink.js';
 import { Machine } from '../../src/machine/machine.js';
-import { pvhEntryState, writeBootGdt } from '../../src/machine/pvh-entry.js';
 import { emuOrSkip } from './emu-helper.js';
 
 const { hv, skip } = await emuOrSkip();

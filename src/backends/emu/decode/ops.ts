@@ -7,7 +7,7 @@
 export const Op = {
   // Invalid
   INVALID: 0,
-  // Integer arithmetic and logic (exec/alu*.ts)
+  // Integer arithmetic and logic (exec/alu/*.ts)
   ADD: 1,
   OR: 2,
   ADC: 3,

@@ -1,12 +1,12 @@
 // Integer arithmetic and logic: ADD OR ADC SBB AND SUB XOR CMP TEST INC DEC NEG NOT (flag rules live in
-// the pure ALU, alu*.ts). "The destination operand can be a register or a memory location" — a memory
+// the pure ALU, alu/*.ts). "The destination operand can be a register or a memory location" — a memory
 // destination is read with write intent, computed, written, and only then RFLAGS change.
 
 import type { Cpu, ExecFn } from '../cpu/cpu.js';
 import { readOp, writeOp } from '../cpu/operands.js';
 import type { Insn } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
-import { add, aluOut, and, dec, inc, neg, not, or, sub, xor } from './alu.js';
+import { add, aluOut, and, dec, inc, neg, not, or, sub, xor } from './alu/index.js';
 
 const CF = 1;
 

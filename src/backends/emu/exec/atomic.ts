@@ -6,7 +6,7 @@ import type { Cpu, ExecFn } from '../cpu/cpu.js';
 import { memLinear, readOp, setReg, writeOp } from '../cpu/operands.js';
 import { type Insn, Opnd, Reg } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
-import { add, aluOut, sub, ZF } from './alu.js';
+import { add, aluOut, sub, ZF } from './alu/index.js';
 
 /** CMPXCHG: "Compare AL/AX/EAX/RAX with the destination. If equal, ZF is set and the source is loaded into
  *  the destination. Otherwise ZF is cleared and the destination is loaded into AL/AX/EAX/RAX" (flags as CMP). */

@@ -4,7 +4,7 @@ import { Vector } from '../../../x86/vectors.js';
 import type { Cpu, ExecFn } from '../cpu/cpu.js';
 import type { Insn } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
-import { AF, CF, OF, PARITY, SF, ZF } from './alu.js';
+import { AF, CF, OF, PARITY, SF, ZF } from './alu/index.js';
 
 function setAl(cpu: Cpu, al: number): void {
   cpu.regs[0] = (cpu.regs[0]! & 0xffffff00) | (al & 0xff);

@@ -7,7 +7,7 @@ import type { Cpu, ExecFn } from '../cpu/cpu.js';
 import { effAddr, getReg, memSeg, readOp, setReg } from '../cpu/operands.js';
 import { type Insn, Opnd } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
-import { aluOut, bitOp, bsf, bsr, lzcnt, popcnt, tzcnt } from './alu.js';
+import { aluOut, bitOp, bsf, bsr, lzcnt, popcnt, tzcnt } from './alu/index.js';
 
 const TWO32 = 4294967296;
 

@@ -8,7 +8,7 @@ import type { ExecFn } from '../cpu/cpu.js';
 import { memLinear } from '../cpu/operands.js';
 import { type Insn, Opnd } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
-import { add, aluOut, and, binop, dec, inc, neg, not, or, sub, xor } from './alu.js';
+import { add, aluOut, and, binop, dec, inc, neg, not, or, sub, xor } from './alu/index.js';
 import { checkTarget } from './branch.js';
 
 /** The general register operand `kind` names, or -1 when it is not a general register. */

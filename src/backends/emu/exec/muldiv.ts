@@ -6,8 +6,8 @@ import type { Cpu, ExecFn } from '../cpu/cpu.js';
 import { getReg, readOp, setReg } from '../cpu/operands.js';
 import { type Insn, Opnd } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
-import { div, idiv, imul1, imul2, mul } from './alu-muldiv.js';
-import { aluOut } from './alu-out.js';
+import { div, idiv, imul1, imul2, mul } from './alu/muldiv.js';
+import { aluOut } from './alu/out.js';
 
 /** Stores a one-operand result: bytes go to AL/AH (AX), wider ones to rAX and rDX. */
 function storeWide(cpu: Cpu, size: number): void {

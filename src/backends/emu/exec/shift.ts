@@ -5,8 +5,8 @@ import type { Cpu, ExecFn } from '../cpu/cpu.js';
 import { readOp, writeOp } from '../cpu/operands.js';
 import type { Insn } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
-import { aluOut } from './alu-out.js';
-import { shift, shld, shrd } from './alu-shift.js';
+import { aluOut } from './alu/out.js';
+import { shift, shld, shrd } from './alu/shift.js';
 
 function grp2(cpu: Cpu, insn: Insn, op: number): void {
   const size = insn.osize;

@@ -9,7 +9,7 @@ import { PendingExit } from '../cpu/mmu.js';
 import { getReg, setReg } from '../cpu/operands.js';
 import { type Insn, Pfx, SegReg } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
-import { sub, ZF } from './alu.js';
+import { sub, ZF } from './alu/index.js';
 import { checkIoPermission, portIn, portOut } from './io.js';
 
 const DF = 0x400;

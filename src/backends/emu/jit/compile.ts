@@ -24,14 +24,14 @@
 //   patch are all seen;
 // - a way backwards leaves the region once it has run about REGION_INSNS instructions, so kicks still land.
 // Results are bit-for-bit the interpreter's: flags come from the same ALU functions, and
-// test/emu/jit-differential.test.ts and jit-debug.test.ts run random code, faults and debug exits both ways.
+// test/emu/jit/differential.test.ts and debug.test.ts run random code, faults and debug exits both ways.
 import { appendFileSync } from 'node:fs';
 import type { Cpu, ExecFn } from '../cpu/cpu.js';
 import { memLinear } from '../cpu/operands.js';
 import { decode } from '../decode/decoder.js';
 import { createInsn, DecodeMode, type Insn } from '../decode/insn.js';
-import { add, aluOut, and, dec, imul2, inc, neg, or, shift, sub, xor } from '../exec/alu.js';
-import { mulHi32 } from '../exec/alu-wide.js';
+import { add, aluOut, and, dec, imul2, inc, neg, or, shift, sub, xor } from '../exec/alu/index.js';
+import { mulHi32 } from '../exec/alu/wide.js';
 import { checkTarget } from '../exec/branch.js';
 import { specialize } from '../exec/fast.js';
 import { codeWords, Emitter } from './emit.js';

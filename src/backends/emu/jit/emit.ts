@@ -5,7 +5,7 @@ import { TLB_MASK } from '../cpu/mmu.js';
 import { memSeg } from '../cpu/operands.js';
 import { type Insn, Reg, SegReg } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
-import { AF, CF, OF } from '../exec/alu.js';
+import { AF, CF, OF } from '../exec/alu/index.js';
 import { lazyCode, lazyExpr } from './lazy.js';
 import {
   CANON,
@@ -682,7 +682,7 @@ export class Emitter {
       return;
     }
     if (p.liveFlags !== 0 || op === Op.ADC || op === Op.SBB) {
-      // Logic ops clear CF, OF and AF (alu-logic.ts): when only those are observed, that is all there is to do.
+      // Logic ops clear CF, OF and AF (exec/alu/logic.ts): when only those are observed, that is all there is to do.
       if (logic && (p.liveFlags & ~(CF | OF | AF)) === 0) {
         // The bits it clears are all that is observed of its flags, and the other flags before it are
         // overwritten before anything reads them: whatever is pending need not be computed.
@@ -830,7 +830,7 @@ export class Emitter {
     this.markDirty(d + 1);
   }
 
-  /** SHL/SHR/SAR by a constant or CL: the result inline; observed flags pending (alu-shift.ts's shift() computes
+  /** SHL/SHR/SAR by a constant or CL: the result inline; observed flags pending (exec/alu/shift.ts's shift() computes
    *  them from the operand and the count). */
   private shift(p: Planned): void {
     const insn = p.insn;

@@ -3,7 +3,7 @@
 // basic block the emitter knows which op is pending and writes that call; across blocks the local `pk` says
 // (op and size, 0: RFLAGS in `f` is exact) and lazyFlags() computes it.
 import { Op } from '../decode/ops.js';
-import { add, and, dec, imul2, inc, neg, or, shift, sub, xor } from '../exec/alu.js';
+import { add, and, dec, imul2, inc, neg, or, shift, sub, xor } from '../exec/alu/index.js';
 
 /** The ops whose flags can be pending, by their code in `pk` (index + 1); CMP is SUB, TEST is AND, the
  *  IMUL forms are IMUL2. */

@@ -2,7 +2,7 @@
 // flags anything observes (flag liveness over the region's graph). compile.ts decodes, emit.ts writes.
 import { type Insn, Opnd, Reg } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
-import { ARITH, CF, OF, PF, SF, ZF } from '../exec/alu.js';
+import { ARITH, CF, OF, PF, SF, ZF } from '../exec/alu/index.js';
 import { regOf } from '../exec/fast.js';
 import { NOTHING_OPS } from '../exec/misc.js';
 
@@ -142,7 +142,7 @@ export function plan(insn: Insn, off: number, rip: number, next: number, long64:
     p.kind = Kind.Imul;
     p.d = insn.reg;
     p.s = insn.rm;
-    // CF and OF; SF, ZF, AF and PF are undefined and keep their values here (alu-muldiv.ts mulFlags).
+    // CF and OF; SF, ZF, AF and PF are undefined and keep their values here (exec/alu/muldiv.ts mulFlags).
     p.writes = CF | OF;
     return p;
   }
