@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot } from '../../scripts/build-guests.js';
-import { DEFAULT_JIT_THRESHOLD } from '../../src/backends/emu/cpu/cpu.js';
+import { EMU_CONFIG } from '../../src/backends/emu/config.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import { buildElf } from '../machine/boot/elf-builder.js';
 import { emuOrSkip } from '../machine/emu-helper.js';
@@ -117,7 +117,7 @@ describe('guestdbg run on emu', { skip }, () => {
     assert.match(r.stderr, /instructions retired\s+0/);
   });
   it('--stats says how much of the guest ran as compiled code', (t) => {
-    if (DEFAULT_JIT_THRESHOLD === 0) return t.skip('GUESTDBG_EMU_JIT=off: the block compiler is off');
+    if (EMU_CONFIG.jitThreshold === 0) return t.skip('GUESTDBG_EMU_JIT=off: the block compiler is off');
     const r = runCli(['run', '--stats', join(repoRoot(), 'guests', 'loop.elf')]);
     const m =
       /instructions retired\s+(\d+)[\s\S]*compiled regions\s+(\d+), (\d+) dropped for changed code; ran (\d+)/.exec(

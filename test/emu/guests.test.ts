@@ -4,7 +4,7 @@
 // qemu-system-x86_64 is installed, a live QEMU run of the same ELF.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_JIT_THRESHOLD } from '../../src/backends/emu/cpu/cpu.js';
+import { EMU_CONFIG } from '../../src/backends/emu/config.js';
 import { openHypervisor } from '../../src/index.js';
 import { prepareGuest } from '../../src/machine/boot/prepare.js';
 import { runToEnd } from '../../src/machine/threads/run-to-end.js';
@@ -13,7 +13,7 @@ import { listGuests } from '../guests/guest-catalog.js';
 
 /** Guests too long for one test run in the interpreter alone (GUESTDBG_EMU_JIT=off): name -> reason. */
 const SLOW: Record<string, string> =
-  DEFAULT_JIT_THRESHOLD === 0
+  EMU_CONFIG.jitThreshold === 0
     ? {
         loop: '400 M instructions take ~20 s in the interpreter alone (GUESTDBG_EMU_JIT=off; ~0.6 s compiled), too close to the 30 s per-file budget under parallel tests',
       }

@@ -6,14 +6,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../../scripts/build-guests.js';
-import { DEFAULT_JIT_THRESHOLD } from '../../src/backends/emu/cpu/cpu.js';
+import { EMU_CONFIG } from '../../src/backends/emu/config.js';
 import { qemuPresent, type RunResult, runCommand, runQemu } from '../../support/qemu-runner.js';
 import { type GuestInfo, listGuests } from './guest-catalog.js';
 
 const GUEST_TIMEOUT_MS = 60_000;
 // loop.elf executes ~400 M instructions: 0.2 s in QEMU TCG, ~0.6 s with the emu's block compiler, about
 // a minute in the interpreter alone (GUESTDBG_EMU_JIT=off), where its guestdbg run is opt-in.
-const SLOW_GUESTS = DEFAULT_JIT_THRESHOLD === 0 ? new Set(['loop']) : new Set<string>();
+const SLOW_GUESTS = EMU_CONFIG.jitThreshold === 0 ? new Set(['loop']) : new Set<string>();
 const SLOW_OPT_IN = 'GUESTDBG_SLOW_TESTS';
 const SLOW_TIMEOUT_MS = 30 * 60_000;
 

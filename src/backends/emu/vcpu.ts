@@ -23,18 +23,30 @@ import {
 import { RFLAGS } from '../../x86/control-regs.js';
 import { newWalkResult, walk } from '../../x86/paging.js';
 import { Vector } from '../../x86/vectors.js';
-import { Cpu, RunResult } from './cpu/cpu.js';
+import { EMU_CONFIG } from './config.js';
+import { Cpu, type CpuParts, RunResult } from './cpu/cpu.js';
 import { PendingExit } from './cpu/mmu.js';
 import { rdmsr, wrmsr } from './cpu/msr.js';
 import { defaultCpuid } from './cpuid.js';
 import { EmuDebugUnit } from './debug/unit.js';
 import { opName } from './decode/ops.js';
+import { specialize } from './exec/fast.js';
 import { buildHandlers } from './exec/index.js';
+import { BlockCache } from './jit/cache.js';
+import { regionCompiler } from './jit/compile.js';
 import type { PhysMemory } from './memory.js';
 import { FAULT } from './signals.js';
 import { addrFromBig, getFpu, getRegs, getSregs, setFpu, setRegs, setSregs } from './vcpu-state.js';
 
+/** The CPU's parts every vCPU shares: cpu/ sits below exec/ and jit/, so they are handed to it here, with the
+ *  configuration (config.ts). */
 const HANDLERS = buildHandlers();
+const SHARED_PARTS: Omit<CpuParts, 'regions'> = {
+  handlers: HANDLERS,
+  specialize,
+  compileRegion: regionCompiler(HANDLERS, EMU_CONFIG.jitDump),
+  jitThreshold: EMU_CONFIG.jitThreshold,
+};
 
 export interface EmuStats {
   retired: number;
@@ -62,7 +74,7 @@ export class EmuVcpu implements Vcpu {
         unit = new EmuDebugUnit(cpu);
         return unit;
       },
-      HANDLERS,
+      { ...SHARED_PARTS, regions: new BlockCache() },
     );
     this.debug = unit!;
     this.cpu.cpuid = defaultCpuid();

@@ -1,42 +1,72 @@
 // The emu vCPU's execution loop: instruction boundary (events, interrupts, kicks), fetch+decode, dispatch to
 // the family handlers (exec/), commit, debug hooks, and the conversion of guest faults into IDT delivery.
 import type { CpuidEntry } from '../../../abi/index.js';
-import { CR0, EFER, RFLAGS } from '../../../x86/control-regs.js';
-import { Attr } from '../../../x86/descriptors.js';
+import { RFLAGS } from '../../../x86/control-regs.js';
 import { Vector } from '../../../x86/vectors.js';
 import type { DebugUnit } from '../debug-hooks.js';
 import { decode } from '../decode/decoder.js';
 import { createInsn, DecodeMode, type Insn } from '../decode/insn.js';
 import { OP_COUNT } from '../decode/ops.js';
-import { specialize } from '../exec/fast.js';
-import { BlockCache } from '../jit/cache.js';
-import { compileBlock } from '../jit/compile.js';
 import type { PhysMemory } from '../memory.js';
 import { EXIT, FAULT } from '../signals.js';
 import { InsnCache } from './icache.js';
 import { deliverEvent, EventKind } from './interrupts.js';
-import { CpuMem, Need, PendingExit } from './mmu.js';
+import { CpuMem, PendingExit } from './mmu.js';
 import { Seg } from './state.js';
 
 /** One execution handler per Op (exec/index.ts fills the table). */
 export type ExecFn = (cpu: Cpu, insn: Insn) => void;
+
+/** A way into a compiled region (jit/compile.ts): fn(cpu, L) runs it from basic block L, whose first
+ *  instruction is at rip (RAM offset off); it returns 0 after running (cpu.rip/retired updated), -1 when the
+ *  region's bytes changed. */
+export interface Block {
+  readonly fn: (cpu: Cpu, L: number) => number;
+  readonly L: number;
+  readonly off: number;
+  /** Linear rip of the entry instruction, and the CS base it was compiled for (outside 64-bit mode). */
+  readonly rip: number;
+  readonly csBase: number;
+  readonly mode: number;
+}
+
+/** Ways into compiled regions by the RAM offset of their first instruction, and the visit counts that decide
+ *  when an address is hot enough to compile (jit/cache.ts). */
+export interface RegionCache {
+  /** The way in compiled at RAM offset `off` for this mode, rip and CS base, or undefined. */
+  lookup(off: number, mode: number, rip: number, csBase: number): Block | undefined;
+  /** Counts an interpreted visit of `off`; true when it has now been visited `threshold` times. */
+  warm(off: number, threshold: number): boolean;
+  /** `off` cannot start a region: stop counting it for a long while. */
+  cool(off: number): void;
+  insert(off: number, b: Block): void;
+  remove(off: number): void;
+}
+
+/**
+ * What the loop is built with (vcpu.ts assembles it): the handlers, the specializer and the region compiler
+ * sit above cpu/ (they import it), so they come in here, and so does the configuration.
+ */
+export interface CpuParts {
+  /** One handler per Op (exec/index.ts). */
+  readonly handlers: ExecFn[];
+  /** A faster handler for a decoded instruction's form, or undefined (exec/fast.ts): the instruction cache
+   *  keeps it beside the instruction. */
+  readonly specialize: (insn: Insn) => ExecFn | undefined;
+  /** Compiles the region entered at rip, whose first byte is at RAM offset off (jit/compile.ts): its ways in,
+   *  that entry first, or undefined when the instruction there cannot start a region. */
+  readonly compileRegion: (cpu: Cpu, off: number, rip: number) => Block[] | undefined;
+  /** This vCPU's compiled regions (jit/cache.ts). */
+  readonly regions: RegionCache;
+  /** Interpreted visits of an address before a region is compiled there; 0: the interpreter alone. */
+  readonly jitThreshold: number;
+}
 
 /** run() results beyond PendingExit (which covers IO/MMIO/HLT/SHUTDOWN/DEBUG). */
 export const RunResult = { ...PendingExit, Intr: 8, IrqWindowOpen: 9, InternalError: 10 } as const;
 
 /** How many instructions run between two looks at the kick flag ("at least every few thousand"). */
 const KICK_INTERVAL = 4096;
-
-/** Interpreted visits of an address before a region is compiled there (jit/compile.ts). GUESTDBG_EMU_JIT
- *  overrides it: a number, or 0/"off" for the interpreter alone. */
-export const DEFAULT_JIT_THRESHOLD = jitThresholdFromEnv(process.env.GUESTDBG_EMU_JIT);
-
-function jitThresholdFromEnv(v: string | undefined): number {
-  if (v === undefined || v === '') return 16;
-  if (v === 'off') return 0;
-  const n = Number(v);
-  return Number.isInteger(n) && n >= 0 ? n : 16;
-}
 
 /** v mod 2^32 for a non-negative v (one subtraction below 2^33, the usual base + offset sum; `%` is slow). */
 export function wrap32(v: number): number {
@@ -53,10 +83,13 @@ export class Cpu extends CpuMem {
   /** The instruction being executed (a cache entry or the scratch Insn). */
   insn: Insn = createInsn();
   private readonly scratchInsn: Insn = this.insn;
-  private readonly icache: InsnCache;
-  private readonly blocks = new BlockCache();
+  private readonly icache: InsnCache<ExecFn>;
+  private readonly handlers: ExecFn[];
+  private readonly specialize: CpuParts['specialize'];
+  private readonly compileRegion: CpuParts['compileRegion'];
+  private readonly regions: RegionCache;
   /** Interpreted visits of an address before a region is compiled there; 0: interpret only. */
-  jitThreshold = DEFAULT_JIT_THRESHOLD;
+  jitThreshold: number;
   /** Regions compiled, regions dropped because their bytes changed, instructions retired inside them. */
   blocksCompiled = 0;
   blocksInvalidated = 0;
@@ -84,7 +117,6 @@ export class Cpu extends CpuMem {
   internalError = '';
   /** SharedArrayBuffer-backed kick flag: [0] = 1 asks run() to return Intr. */
   kick: Int32Array = new Int32Array(new SharedArrayBuffer(4));
-  halted = false;
   /** A HLT retired but its exit gave way to a debug exit: the next run() reports it. */
   private hltOwed = false;
   /** CPUID leaves (KVM_SET_CPUID2 replaces them). */
@@ -92,41 +124,19 @@ export class Cpu extends CpuMem {
 
   private readonly fetcher = (off: number): number => this.fetchByte(this.fetchBase + off);
 
-  constructor(
-    mem: PhysMemory,
-    makeDebug: (cpu: Cpu) => DebugUnit,
-    private readonly handlers: ExecFn[],
-  ) {
+  constructor(mem: PhysMemory, makeDebug: (cpu: Cpu) => DebugUnit, parts: CpuParts) {
     super(mem);
-    this.icache = new InsnCache(handlers[0]!);
-    this.execFn = handlers[0]!;
+    // Each part in a field of its own: one property load per call, as a method would be.
+    this.handlers = parts.handlers;
+    this.specialize = parts.specialize;
+    this.compileRegion = parts.compileRegion;
+    this.regions = parts.regions;
+    this.jitThreshold = parts.jitThreshold;
+    this.icache = new InsnCache(this.handlers[0]!);
+    this.execFn = this.handlers[0]!;
     this.dbg = makeDebug(this);
     this.resetSegments();
     this.updateMode();
-  }
-
-  /** Recompute the cached mode after CR0, EFER, CS, SS or RFLAGS.VM change. */
-  updateMode(): void {
-    const pe = (this.cr0 & CR0.PE) !== 0;
-    const csAttr = this.segAttr[Seg.CS]!;
-    this.long64 = (this.efer & EFER.LMA) !== 0 && (csAttr & Attr.L) !== 0;
-    const v86 = (this.rflags & RFLAGS.VM) !== 0;
-    if (!pe) this.cpl = 0;
-    else if (v86) this.cpl = 3;
-    this.mode = this.long64
-      ? DecodeMode.Long64
-      : pe && !v86
-        ? (csAttr & Attr.DB) !== 0
-          ? DecodeMode.Prot32
-          : DecodeMode.Prot16
-        : DecodeMode.Real16;
-    this.stack32 = (this.segAttr[Seg.SS]! & Attr.DB) !== 0;
-    const user = this.cpl === 3;
-    this.needR = user ? Need.RU : Need.RS;
-    this.needW = user ? Need.WU : Need.WS;
-    this.needX = user ? Need.XU : Need.XS;
-    this.fetchVpn = Number.NaN;
-    this.fetchLa = Number.NaN;
   }
 
   /** Mask an instruction-pointer value to the current code size. */
@@ -219,22 +229,22 @@ export class Cpu extends CpuMem {
     }
     if (this.dbg.active && !this.dbg.blocksAt(la)) return false;
     const off = this.fetchOff + po;
-    let b = this.blocks.lookup(off, this.mode, rip, csBase);
+    let b = this.regions.lookup(off, this.mode, rip, csBase);
     if (b === undefined) {
-      if (!this.blocks.warm(off, this.jitThreshold)) return false;
-      const ways = compileBlock(this, this.handlers, off, rip);
+      if (!this.regions.warm(off, this.jitThreshold)) return false;
+      const ways = this.compileRegion(this, off, rip);
       if (ways === undefined) {
-        this.blocks.cool(off);
+        this.regions.cool(off);
         return false;
       }
       // Its other basic blocks are ways in too (an exit to one of them finds it).
-      for (const w of ways) this.blocks.insert(w.off, w);
+      for (const w of ways) this.regions.insert(w.off, w);
       b = ways[0]!;
       this.blocksCompiled++;
     }
     if (b.fn(this, b.L) < 0) {
       // Its bytes changed: compile afresh when the new code is hot in turn.
-      this.blocks.remove(off);
+      this.regions.remove(off);
       this.blocksInvalidated++;
       return false;
     }
@@ -318,7 +328,7 @@ export class Cpu extends CpuMem {
     }
     const generic = this.handlers[insn.op]!;
     if (off >= 0 && (la & 0xfff) + insn.len <= 4096) {
-      const fn = specialize(insn) ?? generic;
+      const fn = this.specialize(insn) ?? generic;
       this.icache.commit(this.ram, off, this.mode, fn);
       this.execFn = fn;
     } else this.execFn = generic;

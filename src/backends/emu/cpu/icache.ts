@@ -4,13 +4,13 @@
 // code (by the guest, the loader, a debugger patching int3, another vCPU) is seen without invalidation hooks.
 // Instructions that cross a page boundary or live outside the fast RAM region are never cached.
 import { createInsn, type Insn } from '../decode/insn.js';
-import type { ExecFn } from './cpu.js';
 
 const SIZE = 16384;
 const MASK = SIZE - 1;
 const MAX_LEN = 15;
 
-export class InsnCache {
+/** F: the handler kept beside each entry (cpu.ts ExecFn). */
+export class InsnCache<F> {
   /** Created on first use: a guest touches a fraction of the slots, and 16k objects up front cost startup. */
   private readonly insns: (Insn | undefined)[] = new Array<Insn | undefined>(SIZE);
   /** RAM offset * 4 + decode mode of the entry, or -1. */
@@ -21,12 +21,12 @@ export class InsnCache {
   /** Bytes 4..14 of the entry (slot * MAX_LEN + k). */
   private readonly bytes = new Uint8Array(SIZE * MAX_LEN);
   /** The handler for each entry (a specialised one from exec/fast.ts or the family's), set by commit(). */
-  private readonly fns: ExecFn[];
+  private readonly fns: F[];
   /** The handler of the last lookup() hit. */
-  fn: ExecFn;
+  fn: F;
 
-  constructor(placeholder: ExecFn) {
-    this.fns = new Array<ExecFn>(SIZE).fill(placeholder);
+  constructor(placeholder: F) {
+    this.fns = new Array<F>(SIZE).fill(placeholder);
     this.fn = placeholder;
   }
 
@@ -59,7 +59,7 @@ export class InsnCache {
   }
 
   /** Records a successful decode of the instruction at `off` (its bytes must all be in RAM) and its handler. */
-  commit(ram: Uint8Array, off: number, mode: number, fn: ExecFn): void {
+  commit(ram: Uint8Array, off: number, mode: number, fn: F): void {
     if (off + 4 > ram.length) return;
     const slot = off & MASK;
     const insn = this.insns[slot]!;

@@ -5,8 +5,7 @@
 import { RFLAGS } from '../../../x86/control-regs.js';
 import { Attr, decodeGate32, decodeGate64, newGateDescriptor, SysType } from '../../../x86/descriptors.js';
 import { Vector } from '../../../x86/vectors.js';
-import type { Cpu } from './cpu.js';
-import { Need } from './mmu.js';
+import { type CpuMem, Need } from './mmu.js';
 import { checkIntCs, readDescriptor, segScratch, setCs, setNullSeg, setSegCache } from './segments.js';
 import { Seg } from './state.js';
 
@@ -28,7 +27,7 @@ const TWO32 = 4294967296;
 const EXCEPTIONS_WITH_CODE = new Set([8, 10, 11, 12, 13, 14, 17, 21]);
 
 /** Delivers `vector` with the return address cpu.rip. errorCode -1: none pushed. */
-export function deliverEvent(cpu: Cpu, vector: number, errorCode: number, kind: number): void {
+export function deliverEvent(cpu: CpuMem, vector: number, errorCode: number, kind: number): void {
   const ext = kind === EventKind.External || kind === EventKind.Nmi || kind === EventKind.Exception ? 1 : 0;
   if (kind !== EventKind.Exception) errorCode = -1;
   else if (!EXCEPTIONS_WITH_CODE.has(vector)) errorCode = -1;
@@ -41,7 +40,7 @@ export function deliverEvent(cpu: Cpu, vector: number, errorCode: number, kind: 
 }
 
 /** Real mode: the IVT entry vector*4 holds IP:CS; FLAGS, CS, IP are pushed; IF, TF, AC cleared. */
-function deliverReal(cpu: Cpu, vector: number): void {
+function deliverReal(cpu: CpuMem, vector: number): void {
   const off = vector * 4;
   if (off + 3 > cpu.idtLimit) cpu.raise(Vector.GP, vector * 8 + 2);
   const ent = cpu.read32(cpu.idtBase + off, Need.RS);
@@ -64,17 +63,17 @@ function deliverReal(cpu: Cpu, vector: number): void {
   cpu.updateMode();
 }
 
-function stackPtr(cpu: Cpu): number {
+function stackPtr(cpu: CpuMem): number {
   return cpu.stack32 ? cpu.regs[8]! : cpu.regs[8]! & 0xffff;
 }
 
-function setStackPtr(cpu: Cpu, v: number): void {
+function setStackPtr(cpu: CpuMem, v: number): void {
   if (cpu.stack32) cpu.regs[8] = v >>> 0;
   else cpu.regs[8] = (cpu.regs[8]! & 0xffff0000) | (v & 0xffff);
 }
 
 /** Reads the IDT gate and applies the checks common to protected and IA-32e mode. */
-function readGate(cpu: Cpu, vector: number, kind: number, ext: number, long: boolean): void {
+function readGate(cpu: CpuMem, vector: number, kind: number, ext: number, long: boolean): void {
   const size = long ? 16 : 8;
   const idtErr = vector * 8 + 2 + ext;
   if (vector * size + size - 1 > cpu.idtLimit) cpu.raise(Vector.GP, idtErr);
@@ -94,7 +93,7 @@ function readGate(cpu: Cpu, vector: number, kind: number, ext: number, long: boo
   if (!gate.present) cpu.raise(Vector.NP, idtErr);
 }
 
-function deliverLong(cpu: Cpu, vector: number, errorCode: number, kind: number, ext: number): void {
+function deliverLong(cpu: CpuMem, vector: number, errorCode: number, kind: number, ext: number): void {
   readGate(cpu, vector, kind, ext, true);
   const target = gate.offset;
   const gateType = gate.type;
@@ -148,7 +147,7 @@ function deliverLong(cpu: Cpu, vector: number, errorCode: number, kind: number, 
   cpu.rip = target;
 }
 
-function deliverProtected(cpu: Cpu, vector: number, errorCode: number, kind: number, ext: number): void {
+function deliverProtected(cpu: CpuMem, vector: number, errorCode: number, kind: number, ext: number): void {
   readGate(cpu, vector, kind, ext, false);
   const target = gate.offset;
   const gateType = gate.type;
@@ -216,7 +215,7 @@ function deliverProtected(cpu: Cpu, vector: number, errorCode: number, kind: num
 }
 
 /** "The processor clears the TF, VM, RF and NT flags ... an interrupt gate also clears IF." */
-function finishFlags(cpu: Cpu, gateType: number): void {
+function finishFlags(cpu: CpuMem, gateType: number): void {
   let f = cpu.rflags & ~(RFLAGS.TF | RFLAGS.VM | RFLAGS.RF | RFLAGS.NT);
   if ((gateType & 1) === 0) f &= ~RFLAGS.IF;
   cpu.rflags = f;

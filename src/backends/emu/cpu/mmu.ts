@@ -1,10 +1,12 @@
 // Linear memory as instructions see it: segmentation (base, limit, canonical checks), a direct-mapped TLB in
 // front of the page walk (src/x86/paging.ts), RAM fast paths, MMIO and the data-watchpoint slow path.
 
+import { CR0, EFER, RFLAGS } from '../../../x86/control-regs.js';
 import { Attr } from '../../../x86/descriptors.js';
 import { Access, newWalkResult, pfErrorCode, walk } from '../../../x86/paging.js';
 import { Vector } from '../../../x86/vectors.js';
 import type { DebugUnit } from '../debug-hooks.js';
+import { DecodeMode } from '../decode/insn.js';
 import type { PhysMemory } from '../memory.js';
 import { EXIT, FAULT } from '../signals.js';
 import { CpuState, Seg } from './state.js';
@@ -100,6 +102,30 @@ export class CpuMem extends CpuState {
   constructor(readonly mem: PhysMemory) {
     super();
     this.refreshRam();
+  }
+
+  /** Recompute the cached mode after CR0, EFER, CS, SS or RFLAGS.VM change. */
+  updateMode(): void {
+    const pe = (this.cr0 & CR0.PE) !== 0;
+    const csAttr = this.segAttr[Seg.CS]!;
+    this.long64 = (this.efer & EFER.LMA) !== 0 && (csAttr & Attr.L) !== 0;
+    const v86 = (this.rflags & RFLAGS.VM) !== 0;
+    if (!pe) this.cpl = 0;
+    else if (v86) this.cpl = 3;
+    this.mode = this.long64
+      ? DecodeMode.Long64
+      : pe && !v86
+        ? (csAttr & Attr.DB) !== 0
+          ? DecodeMode.Prot32
+          : DecodeMode.Prot16
+        : DecodeMode.Real16;
+    this.stack32 = (this.segAttr[Seg.SS]! & Attr.DB) !== 0;
+    const user = this.cpl === 3;
+    this.needR = user ? Need.RU : Need.RS;
+    this.needW = user ? Need.WU : Need.WS;
+    this.needX = user ? Need.XU : Need.XS;
+    this.fetchVpn = Number.NaN;
+    this.fetchLa = Number.NaN;
   }
 
   refreshRam(): void {

@@ -9,7 +9,7 @@ import {
   type SegmentDescriptor,
 } from '../../../x86/descriptors.js';
 import { Vector } from '../../../x86/vectors.js';
-import type { Cpu } from './cpu.js';
+import type { CpuMem } from './mmu.js';
 import { Seg } from './state.js';
 
 const scratch = newSegmentDescriptor();
@@ -17,7 +17,7 @@ const scratch = newSegmentDescriptor();
 export const rawDesc = { lo: 0, hi: 0, la: 0 };
 
 /** Reads the descriptor for `sel` into `out`; false when the index is beyond the GDT/LDT limit. */
-export function readDescriptor(cpu: Cpu, sel: number, out: SegmentDescriptor): boolean {
+export function readDescriptor(cpu: CpuMem, sel: number, out: SegmentDescriptor): boolean {
   const index = sel & 0xfff8;
   let base: number;
   let limit: number;
@@ -39,14 +39,14 @@ export function readDescriptor(cpu: Cpu, sel: number, out: SegmentDescriptor): b
 }
 
 /** Sets the accessed bit of the descriptor last read ("the processor sets the accessed bit ... when it loads"). */
-export function markAccessed(cpu: Cpu): void {
+export function markAccessed(cpu: CpuMem): void {
   if ((rawDesc.hi & 0x100) === 0) {
     rawDesc.hi |= 0x100;
     cpu.sysWrite32(rawDesc.la + 4, rawDesc.hi);
   }
 }
 
-export function setSegCache(cpu: Cpu, seg: number, sel: number, d: SegmentDescriptor): void {
+export function setSegCache(cpu: CpuMem, seg: number, sel: number, d: SegmentDescriptor): void {
   cpu.segSel[seg] = sel;
   cpu.segBase[seg] = d.base;
   cpu.segLimit[seg] = d.limit;
@@ -54,7 +54,7 @@ export function setSegCache(cpu: Cpu, seg: number, sel: number, d: SegmentDescri
 }
 
 /** A null selector in a data segment register: usable for nothing until reloaded. */
-export function setNullSeg(cpu: Cpu, seg: number, sel: number): void {
+export function setNullSeg(cpu: CpuMem, seg: number, sel: number): void {
   cpu.segSel[seg] = sel;
   cpu.segBase[seg] = 0;
   cpu.segLimit[seg] = 0;
@@ -62,7 +62,7 @@ export function setNullSeg(cpu: Cpu, seg: number, sel: number): void {
 }
 
 /** Real mode and virtual-8086 mode: "the selector is shifted left 4 bits to form the base". */
-export function loadRealSeg(cpu: Cpu, seg: number, sel: number): void {
+export function loadRealSeg(cpu: CpuMem, seg: number, sel: number): void {
   cpu.segSel[seg] = sel;
   cpu.segBase[seg] = sel * 16;
   if ((cpu.rflags & (1 << 17)) !== 0) {
@@ -80,7 +80,7 @@ export function loadRealSeg(cpu: Cpu, seg: number, sel: number): void {
  * #SS(selector) if not present; #GP(0) for a null selector" (a null SS is allowed in 64-bit mode at CPL < 3
  * with RPL = CPL). DS..GS: data or readable code, DPL >= max(CPL, RPL) unless conforming code, #NP if not present.
  */
-export function loadDataSeg(cpu: Cpu, seg: number, sel: number): void {
+export function loadDataSeg(cpu: CpuMem, seg: number, sel: number): void {
   if ((cpu.cr0 & 1) === 0 || (cpu.rflags & (1 << 17)) !== 0) {
     loadRealSeg(cpu, seg, sel);
     return;
@@ -119,7 +119,7 @@ export function loadDataSeg(cpu: Cpu, seg: number, sel: number): void {
  * Direct transfers: non-conforming needs RPL <= CPL and DPL = CPL; conforming needs DPL <= CPL.
  * Returns (RET/IRET, `ret` = true): RPL >= CPL, and DPL = RPL (non-conforming) or DPL <= RPL (conforming).
  */
-export function checkCodeSeg(cpu: Cpu, sel: number, ret: boolean): SegmentDescriptor {
+export function checkCodeSeg(cpu: CpuMem, sel: number, ret: boolean): SegmentDescriptor {
   if ((sel & 0xfffc) === 0) cpu.raise(Vector.GP, 0);
   const d = scratch;
   if (!readDescriptor(cpu, sel, d)) cpu.raise(Vector.GP, sel & 0xfffc);
@@ -140,7 +140,7 @@ export function checkCodeSeg(cpu: Cpu, sel: number, ret: boolean): SegmentDescri
 
 /** The code segment an interrupt/exception gate names: "#GP(selector + EXT) if the selector is outside the
  *  table, not a code segment, or its DPL > CPL; #NP(selector + EXT) if not present; #GP(EXT) if null". */
-export function checkIntCs(cpu: Cpu, sel: number, ext: number): SegmentDescriptor {
+export function checkIntCs(cpu: CpuMem, sel: number, ext: number): SegmentDescriptor {
   if ((sel & 0xfffc) === 0) cpu.raise(Vector.GP, ext);
   const d = scratch;
   const err = (sel & 0xfffc) + ext;
@@ -151,7 +151,7 @@ export function checkIntCs(cpu: Cpu, sel: number, ext: number): SegmentDescripto
 }
 
 /** Commits a checked code segment as CS at privilege `cpl` (selector RPL forced to it). */
-export function setCs(cpu: Cpu, sel: number, d: SegmentDescriptor, cpl: number): void {
+export function setCs(cpu: CpuMem, sel: number, d: SegmentDescriptor, cpl: number): void {
   markAccessed(cpu);
   d.type |= 1;
   setSegCache(cpu, Seg.CS, (sel & 0xfffc) | cpl, d);
@@ -161,7 +161,7 @@ export function setCs(cpu: Cpu, sel: number, d: SegmentDescriptor, cpl: number):
 
 /** After a return to an outer privilege level: "segment registers ES, FS, GS, DS whose DPL < new CPL and that
  *  are not conforming code are loaded with a null selector". */
-export function nullOuterSegs(cpu: Cpu): void {
+export function nullOuterSegs(cpu: CpuMem): void {
   for (const seg of [Seg.ES, Seg.DS, Seg.FS, Seg.GS]) {
     const a = cpu.segAttr[seg]!;
     const dpl = (a >>> Attr.DplShift) & 3;

@@ -79,6 +79,8 @@ export class CpuState {
   pendingIrq = -1;
   nmiPending = false;
   nmiMasked = false;
+  /** HLT's halt: the vCPU waits for an event, and delivering one ends it. */
+  halted = false;
   requestIrqWindow = false;
   /** An exception queued by KVM_SET_VCPU_EVENTS or the debug unit, delivered at the next instruction boundary. */
   queuedVector = -1;

@@ -1,19 +1,18 @@
-// Ways into compiled regions (compile.ts Block) by the RAM offset of their first instruction (direct-mapped;
+// Ways into compiled regions (cpu.ts Block) by the RAM offset of their first instruction (direct-mapped;
 // a collision recompiles), and the visit counts that decide when an address is hot enough to compile.
-import type { Block } from './compile.js';
+import type { Block, RegionCache } from '../cpu/cpu.js';
 
 const SIZE = 8192;
 const MASK = SIZE - 1;
 /** After a failed compile (the instruction cannot start a block) the address is left alone this long. */
 const COOL_OFF = -1_000_000;
 
-export class BlockCache {
+export class BlockCache implements RegionCache {
   /** RAM offset * 4 + decode mode of each slot's block, or -1. */
   private readonly tag = new Float64Array(SIZE).fill(-1);
   private readonly blocks: (Block | undefined)[] = new Array<Block | undefined>(SIZE).fill(undefined);
   private readonly heat = new Int32Array(SIZE);
 
-  /** The block compiled at RAM offset `off` for this mode, rip and CS base, or undefined. */
   lookup(off: number, mode: number, rip: number, csBase: number): Block | undefined {
     const slot = off & MASK;
     if (this.tag[slot] !== off * 4 + mode) return undefined;
@@ -21,7 +20,6 @@ export class BlockCache {
     return b.rip === rip && b.csBase === csBase ? b : undefined;
   }
 
-  /** Counts an interpreted visit of `off`; true when it has now been visited `threshold` times. */
   warm(off: number, threshold: number): boolean {
     const slot = off & MASK;
     if (++this.heat[slot]! < threshold) return false;
@@ -29,7 +27,6 @@ export class BlockCache {
     return true;
   }
 
-  /** `off` cannot start a block: stop counting it for a long while. */
   cool(off: number): void {
     this.heat[off & MASK] = COOL_OFF;
   }

@@ -26,7 +26,7 @@
 // Results are bit-for-bit the interpreter's: flags come from the same ALU functions, and
 // test/emu/jit/differential.test.ts and debug.test.ts run random code, faults and debug exits both ways.
 import { appendFileSync } from 'node:fs';
-import type { Cpu, ExecFn } from '../cpu/cpu.js';
+import type { Block, Cpu, CpuParts, ExecFn } from '../cpu/cpu.js';
 import { memLinear } from '../cpu/operands.js';
 import { decode } from '../decode/decoder.js';
 import { createInsn, DecodeMode, type Insn } from '../decode/insn.js';
@@ -38,34 +38,24 @@ import { codeWords, Emitter } from './emit.js';
 import { lazyFlags } from './lazy.js';
 import { blockable, CANON, ENDS_BLOCK, Kind, maskRip, type Planned, plan, type Segment } from './plan.js';
 
-/** A way into a compiled region: fn(cpu, L) runs it from basic block L, whose first instruction is at rip
- *  (RAM offset off); it returns 0 after running (cpu.rip/retired updated), -1 when the region's bytes changed. */
-export interface Block {
-  readonly fn: (cpu: Cpu, L: number) => number;
-  readonly L: number;
-  readonly off: number;
-  /** Linear rip of the entry instruction, and the CS base it was compiled for (outside 64-bit mode). */
-  readonly rip: number;
-  readonly csBase: number;
-  readonly mode: number;
-}
-
-/** GUESTDBG_EMU_JIT_DUMP=<file>: every region's JavaScript is appended to that file (for compiler work). */
-const DUMP = process.env.GUESTDBG_EMU_JIT_DUMP;
-
 /** Instructions per region at most (its bytes are compared with RAM on every entry). */
 const MAX_INSNS = 256;
 
-/**
- * Compiled regions by their source and code bytes, for every vCPU of the process: the same code compiled
- * again (another vCPU, a guest run again, code whose region was invalidated and is back) reuses the function,
- * and with it the machine code V8 has already optimised for it. Its closure holds nothing of one vCPU (the
- * cpu is an argument; F, I, SO and SW follow from the handlers, the source and the bytes). The least
- * recently compiled or reused goes first.
- */
-const COMPILED = new Map<string, Block['fn']>();
+/** Compiled functions a region compiler keeps at most. */
 const COMPILED_MAX = 256;
-let compiledFor: ExecFn[] | undefined;
+
+interface Compiler {
+  readonly handlers: ExecFn[];
+  readonly dump: string | undefined;
+  /**
+   * Compiled functions by their source and code bytes, for every vCPU built with this compiler: the same code
+   * compiled again (another vCPU, a guest run again, code whose region was invalidated and is back) reuses
+   * the function, and with it the machine code V8 has already optimised for it. Its closure holds nothing of
+   * one vCPU (the cpu is an argument; F, I, SO and SW follow from the handlers, the source and the bytes).
+   * The least recently compiled or reused goes first.
+   */
+  readonly compiled: Map<string, Block['fn']>;
+}
 
 /** Emission context: the helpers the generated code closes over. */
 const HELPERS = {
@@ -89,11 +79,21 @@ const HELPER_NAMES = Object.keys(HELPERS);
 const HELPER_VALUES = Object.values(HELPERS);
 
 /**
+ * The region compiler a CPU is built with (CpuParts.compileRegion): what a region does not emit inline calls
+ * `handlers` (or exec/fast.ts's specialised handler), and when `dump` names a file (GUESTDBG_EMU_JIT_DUMP)
+ * every region's JavaScript is appended to it.
+ */
+export function regionCompiler(handlers: ExecFn[], dump: string | undefined): CpuParts['compileRegion'] {
+  const c: Compiler = { handlers, dump, compiled: new Map() };
+  return (cpu, off, rip) => compileBlock(c, cpu, off, rip);
+}
+
+/**
  * Compiles the region entered at `rip`, whose first byte is at RAM offset `off`, for the cpu's current mode.
  * Returns its ways in, that entry first and then every other basic block's start, or undefined when the
  * first instruction cannot start a region.
  */
-export function compileBlock(cpu: Cpu, handlers: ExecFn[], off: number, rip: number): Block[] | undefined {
+function compileBlock(c: Compiler, cpu: Cpu, off: number, rip: number): Block[] | undefined {
   const ram = cpu.ram;
   const mode = cpu.mode;
   const long64 = cpu.long64;
@@ -194,23 +194,19 @@ export function compileBlock(cpu: Cpu, handlers: ExecFn[], off: number, rip: num
   }
 
   const src = new Emitter(planned, pageStart, long64).source();
-  if (DUMP !== undefined) appendFileSync(DUMP, `// region entered at rip 0x${rip.toString(16)}\n${src}\n`);
+  if (c.dump !== undefined) appendFileSync(c.dump, `// region entered at rip 0x${rip.toString(16)}\n${src}\n`);
   const code = codeWords(ram, segs);
-  if (compiledFor !== handlers) {
-    COMPILED.clear();
-    compiledFor = handlers;
-  }
   const key = `${code.offs.join()}\n${code.words.join()}\n${src}`;
-  let fn = COMPILED.get(key);
-  if (fn !== undefined) COMPILED.delete(key);
+  let fn = c.compiled.get(key);
+  if (fn !== undefined) c.compiled.delete(key);
   else {
-    const fns: ExecFn[] = planned.map((p) => specialize(p.insn) ?? handlers[p.insn.op]!);
+    const fns: ExecFn[] = planned.map((p) => specialize(p.insn) ?? c.handlers[p.insn.op]!);
     const insns: Insn[] = planned.map((p) => p.insn);
     const factory = new Function('F', 'I', 'SO', 'SW', ...HELPER_NAMES, src) as (...a: unknown[]) => Block['fn'];
     fn = factory(fns, insns, code.offs, code.words, ...HELPER_VALUES);
-    if (COMPILED.size >= COMPILED_MAX) COMPILED.delete(COMPILED.keys().next().value!);
+    if (c.compiled.size >= COMPILED_MAX) c.compiled.delete(c.compiled.keys().next().value!);
   }
-  COMPILED.set(key, fn);
+  c.compiled.set(key, fn);
   const csBase = long64 ? 0 : cpu.segBase[1]!;
   const way = (p: Planned): Block => ({ fn, L: p.bb, off: p.off, rip: p.rip, csBase, mode });
   return [way(planned[entry]!), ...planned.filter((p, k) => p.pos === 0 && k !== entry).map(way)];
