@@ -1,14 +1,12 @@
 // Whole gdb sessions against guestdbg alone (things QEMU cannot be compared on): continue to the guest's exit
 // with its status, detach leaving memory byte-identical, re-attach to a running guest, a dropped connection.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../../scripts/build-guests.js';
-import { ElfBytes, readHeader, readSectionHeaders, readSymbols } from '../../src/machine/boot/elf.js';
 import { gdbPresent, runGdbBatch } from '../../support/gdb-runner.js';
 import { RspClient } from '../../support/rsp-client.js';
-import { SPINNING, startStub } from './stub-process.js';
+import { SPINNING, startStub, symbol } from './stub-process.js';
 
 const root = repoRoot();
 const TIMEOUT_MS = 60_000;
@@ -28,15 +26,6 @@ test('continue to the end: gdb sees the exit code, guestdbg exits with the guest
     stub.kill();
   }
 });
-
-/** A symbol's address from the guest ELF's symbol table. */
-function symbol(guest: string, name: string): bigint {
-  const r = new ElfBytes(readFileSync(join(root, 'guests', `${guest}.elf`)));
-  const h = readHeader(r);
-  const v = readSymbols(r, h, readSectionHeaders(r, h)).get(name);
-  assert.ok(v !== undefined, `${guest}.elf has no symbol ${name}`);
-  return v;
-}
 
 for (const mode of [[], ['--kvm-style-breakpoints']]) {
   const label = mode.length ? 'kvm-style' : 'soft';

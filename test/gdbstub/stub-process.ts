@@ -1,7 +1,11 @@
 // `guestdbg run --gdb` as a child process for tests: started, and awaited until its stub listens (it says so
 // on stderr; on a loaded machine that takes longer than gdb's own connection retries).
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { repoRoot } from '../../scripts/build-guests.js';
+import { ElfBytes, readHeader, readSectionHeaders, readSymbols } from '../../src/machine/boot/elf.js';
 import { freeTcpPort } from '../../support/qemu-runner.js';
 
 export interface StubProcess {
@@ -44,4 +48,13 @@ export async function startStub(guest: string, extra: readonly string[] = []): P
     });
   });
   return stub;
+}
+
+/** A symbol's address from the guest ELF's symbol table. */
+export function symbol(guest: string, name: string): bigint {
+  const r = new ElfBytes(readFileSync(join(repoRoot(), 'guests', `${guest}.elf`)));
+  const h = readHeader(r);
+  const v = readSymbols(r, h, readSectionHeaders(r, h)).get(name);
+  assert.ok(v !== undefined, `${guest}.elf has no symbol ${name}`);
+  return v;
 }
