@@ -46,7 +46,7 @@ for (const mode of [[], ['--kvm-style-breakpoints']]) {
       assert.equal(await c.request('D'), 'OK');
       c.close();
       // The guest runs on; a new debugger stops it and finds the code as it was.
-      await new Promise((r) => setTimeout(r, 300));
+      await stub.disconnects(1);
       const d = await RspClient.connect(stub.port);
       assert.match(await d.request('?'), /^T02/);
       assert.equal(await d.request(region), before);
@@ -65,6 +65,7 @@ test('re-attach to a running guest; a dropped connection leaves it paused withou
   try {
     const first = await gdb(SPINNING.guest, stub.port, ['printf "STOP %lx\\n", $pc', 'detach']);
     assert.match(first.stdout, /STOP [0-9a-f]+/);
+    await stub.disconnects(1);
     const body = symbol(SPINNING.guest, SPINNING.body).toString(16);
     const c = await RspClient.connect(stub.port);
     assert.match(await c.request('?'), /^T02/);
@@ -72,7 +73,7 @@ test('re-attach to a running guest; a dropped connection leaves it paused withou
     assert.equal(await c.request(`Z0,${body},1`), 'OK');
     assert.match(await c.request('c'), /^T05.*swbreak/);
     c.close(); // no detach: the connection just drops
-    await new Promise((r) => setTimeout(r, 300));
+    await stub.disconnects(2);
     const d = await RspClient.connect(stub.port);
     const stop = await d.request('?');
     assert.match(stop, /^T0[25]/, 'still stopped where the dropped debugger left it');
