@@ -1,5 +1,5 @@
-# guests/debug_regs.S: the guest side of the KVM selftest debug_regs scenario (shared/reference/
-# kvm-guest-debug.md), driven by test/conformance through KVM_SET_GUEST_DEBUG. The labels are the ones the
+# guests/debug_regs.S: the guest side of the KVM selftest debug_regs scenario
+# (docs/guest-debug.md), driven by test/conformance through KVM_SET_GUEST_DEBUG. The labels are the ones the
 # host steps refer to:
 #   sw_bp       int3                            (step 1: USE_SW_BP exits here, pc = sw_bp)
 #   hw_bp       nop                             (step 2: hw exec breakpoint on DR0..DR3)

@@ -1,5 +1,5 @@
 // Runs gdb in batch mode against a remote stub (QEMU's -gdb, or guestdbg's stub): the "same image, same gdb
-// script, same stops" oracle of shared/DESIGN.md. Commands are passed with -ex, one per element.
+// script, same stops" oracle of docs/architecture.md. Commands are passed with -ex, one per element.
 
 import { spawnSync } from 'node:child_process';
 import { type RunOptions, type RunResult, runCommand } from './qemu-runner.js';

@@ -1,4 +1,4 @@
-// Runs a guest ELF under QEMU, the reference VMM of the boot contract (shared/DESIGN.md):
+// Runs a guest ELF under QEMU, the reference VMM of the boot contract (docs/architecture.md):
 //   qemu-system-x86_64 -M microvm -accel tcg -nodefaults -nographic -serial stdio -no-reboot
 //     -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel guest.elf
 // COM1 goes to stdout; a guest write of v to port 0xf4 makes QEMU exit with status (v << 1) | 1.

@@ -1,6 +1,6 @@
 # guests/lib/pvh.S: common startup and runtime library linked into every guest (see pvh.inc for the API).
 #
-# Boot contract (shared/DESIGN.md): the VMM enters `_start` through the PVH note in 32-bit protected mode,
+# Boot contract (docs/architecture.md): the VMM enters `_start` through the PVH note in 32-bit protected mode,
 # paging off, flat segments, ebx = physical address of hvm_start_info. From there this file:
 #   1. zeroes .bss and saves ebx in `pvh_start_info`;
 #   2. loads its own GDT (see the selector list in pvh.inc) and reloads every segment;

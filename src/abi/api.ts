@@ -96,7 +96,10 @@ export interface Vcpu {
   setDebugRegs(regs: DebugRegs): void;
   getVcpuEvents(): VcpuEvents;
   setVcpuEvents(events: VcpuEvents): void;
-  /** KVM_SET_GUEST_DEBUG. Throws KvmError EINVAL for unknown control bits, EBUSY to inject over a pending exception. */
+  /**
+   * KVM_SET_GUEST_DEBUG. Throws KvmError EBUSY to inject over a pending exception. Control bits outside
+   * GUESTDBG_VALID_MASK: EINVAL on emu, ignored by x86 KVM (docs/guest-debug.md, "Unknown control bits").
+   */
   setGuestDebug(dbg: GuestDebug): void;
   /** KVM_TRANSLATE */
   translate(linearAddress: bigint): Translation;

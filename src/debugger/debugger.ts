@@ -1,6 +1,6 @@
 // The debugger core: one breakpoint table per VM, rebuilt into a full KVM_SET_GUEST_DEBUG for every vCPU on
 // every resume (so stepping never wipes hardware breakpoints), int3 patching with step-over, and the ownership
-// decision of kvm-guest-debug.md: a #DB/#BP that is not ours is re-injected into the guest.
+// decision of docs/guest-debug.md ("Who owns a #DB or #BP"): a #DB/#BP that is not ours is re-injected.
 // vCPUs run on the calling thread in slices (a watchdog thread kicks them), so Ctrl-C is seen between slices.
 import {
   type Exit,

@@ -45,6 +45,16 @@ export interface SessionEvents {
 /** gdb thread ids are vCPU index + 1 (0 and -1 are "any" and "all"). */
 const tidOf = (vcpu: number) => (vcpu + 1).toString(16);
 
+/** One row of the q/Q/v packet table: the packet's name, matched whole or as a prefix its arguments follow. */
+export interface NamedPacket {
+  readonly name: string;
+  readonly match: 'exact' | 'prefix';
+  /** The qSupported feature this row implements, advertised because the row exists. */
+  readonly feature?: string;
+  /** `arg` is the packet after `name` ('' for an exact match). */
+  run(session: GdbSession, arg: string): void | Promise<void>;
+}
+
 export class GdbSession {
   private readonly decoder = new PacketDecoder();
   private noAck = false;
@@ -158,9 +168,8 @@ export class GdbSession {
           return;
         case 'q':
         case 'Q':
-          return this.query(packet);
         case 'v':
-          return await this.vPacket(packet);
+          return await this.named(packet);
         default:
           return this.send('');
       }
@@ -317,6 +326,9 @@ export class GdbSession {
     this.send(this.stopReply(this.lastStop) + expedited);
   }
 
+  /** qSupported features of the stop replies below: they name swbreak / hwbreak stops (GDB manual, qSupported). */
+  static readonly stopReasonFeatures: readonly string[] = ['swbreak+', 'hwbreak+'];
+
   private stopReply(ev: StopEvent): string {
     if (ev.kind === 'exited') return `W${(ev.status & 0xff).toString(16).padStart(2, '0')}`;
     if (ev.kind === 'terminated') return `X${SIGKILL.toString(16).padStart(2, '0')}`;
@@ -329,30 +341,65 @@ export class GdbSession {
     return `T${sig.toString(16).padStart(2, '0')}thread:${tidOf(ev.vcpu)};${extra}`;
   }
 
-  private query(packet: string): void {
-    if (packet.startsWith('qSupported')) {
-      return this.send(
-        `PacketSize=${MAX_PACKET.toString(16)};qXfer:features:read+;swbreak+;hwbreak+;vContSupported+;QStartNoAckMode+`,
-      );
-    }
-    if (packet === 'QStartNoAckMode') {
-      this.send('OK');
-      this.noAck = true;
-      return;
-    }
-    if (packet.startsWith('qXfer:features:read:'))
-      return this.xferFeatures(packet.slice('qXfer:features:read:'.length));
-    if (packet === 'qfThreadInfo') return this.send(`m${this.target.vcpuIds.map(tidOf).join(',')}`);
-    if (packet === 'qsThreadInfo') return this.send('l');
-    if (packet === 'qC') return this.send(`QC${tidOf(this.gThread)}`);
-    if (packet.startsWith('qAttached')) return this.send('1');
-    if (packet.startsWith('qThreadExtraInfo,')) {
-      const t = this.parseTid(packet.slice('qThreadExtraInfo,'.length));
-      const text = t === undefined || t < 0 ? 'unknown' : `vCPU ${t}`;
-      return this.send(Buffer.from(text).toString('hex'));
-    }
-    this.send('');
+  /** Answers a q, Q or v packet from the first row of `packets` it matches; gdb reads '' as "not supported". */
+  private async named(packet: string): Promise<void> {
+    const row = GdbSession.packets.find((r) => (r.match === 'exact' ? packet === r.name : packet.startsWith(r.name)));
+    if (!row) return this.send('');
+    await row.run(this, packet.slice(row.name.length));
   }
+
+  /** The qSupported reply: our packet size, the stop reasons stopReply reports, and every row's feature. */
+  static supported(): string {
+    const features = GdbSession.packets.flatMap((r) => (r.feature ? [r.feature] : []));
+    return [`PacketSize=${MAX_PACKET.toString(16)}`, ...GdbSession.stopReasonFeatures, ...features].join(';');
+  }
+
+  /**
+   * The q, Q and v packets, in the order they are tried (as QEMU's gdbstub declares its command tables). A
+   * feature that qSupported advertises is declared on the row that implements it.
+   */
+  static readonly packets: readonly NamedPacket[] = [
+    { name: 'qSupported', match: 'prefix', run: (s) => s.send(GdbSession.supported()) },
+    {
+      name: 'QStartNoAckMode',
+      match: 'exact',
+      feature: 'QStartNoAckMode+',
+      run: (s) => {
+        s.send('OK');
+        s.noAck = true;
+      },
+    },
+    {
+      name: 'qXfer:features:read:',
+      match: 'prefix',
+      feature: 'qXfer:features:read+',
+      run: (s, arg) => s.xferFeatures(arg),
+    },
+    { name: 'qfThreadInfo', match: 'exact', run: (s) => s.send(`m${s.target.vcpuIds.map(tidOf).join(',')}`) },
+    { name: 'qsThreadInfo', match: 'exact', run: (s) => s.send('l') },
+    { name: 'qC', match: 'exact', run: (s) => s.send(`QC${tidOf(s.gThread)}`) },
+    { name: 'qAttached', match: 'prefix', run: (s) => s.send('1') },
+    {
+      name: 'qThreadExtraInfo,',
+      match: 'prefix',
+      run: (s, arg) => {
+        const t = s.parseTid(arg);
+        const text = t === undefined || t < 0 ? 'unknown' : `vCPU ${t}`;
+        s.send(Buffer.from(text).toString('hex'));
+      },
+    },
+    // vContSupported+: gdb takes the actions listed in the vCont? reply as the ones this stub supports.
+    { name: 'vCont?', match: 'exact', feature: 'vContSupported+', run: (s) => s.send('vCont;c;C;s;S') },
+    { name: 'vCont;', match: 'prefix', run: (s, arg) => s.vCont(arg) },
+    {
+      name: 'vKill',
+      match: 'prefix',
+      run: async (s) => {
+        await s.target.kill();
+        s.send('OK');
+      },
+    },
+  ];
 
   private xferFeatures(arg: string): void {
     const m = /^([^:]+):([0-9a-fA-F]+),([0-9a-fA-F]+)$/.exec(arg);
@@ -366,30 +413,21 @@ export class GdbSession {
     this.send(Buffer.concat([Buffer.from(more ? 'm' : 'l'), chunk]));
   }
 
-  private async vPacket(packet: string): Promise<void> {
-    if (packet === 'vCont?') return this.send('vCont;c;C;s;S');
-    if (packet.startsWith('vCont;')) {
-      const actions = new Map<number, ResumeAction>();
-      let others: ResumeAction | 'stay' = 'stay';
-      for (const item of packet.slice('vCont;'.length).split(';')) {
-        const [act, thread] = item.split(':');
-        const action: ResumeAction | undefined =
-          act[0] === 'c' || act[0] === 'C' ? 'continue' : act[0] === 's' || act[0] === 'S' ? 'step' : undefined;
-        if (!action) return this.error(EINVAL);
-        const t = thread === undefined ? -1 : this.parseTid(thread);
-        if (t === undefined) return this.error(EINVAL);
-        // The leftmost action that applies to a thread wins (GDB manual, vCont).
-        if (t < 0) {
-          if (others === 'stay') others = action;
-        } else if (!actions.has(t)) actions.set(t, action);
-      }
-      return this.resume(actions, others, 'vCont');
+  private async vCont(arg: string): Promise<void> {
+    const actions = new Map<number, ResumeAction>();
+    let others: ResumeAction | 'stay' = 'stay';
+    for (const item of arg.split(';')) {
+      const [act, thread] = item.split(':');
+      const action: ResumeAction | undefined =
+        act[0] === 'c' || act[0] === 'C' ? 'continue' : act[0] === 's' || act[0] === 'S' ? 'step' : undefined;
+      if (!action) return this.error(EINVAL);
+      const t = thread === undefined ? -1 : this.parseTid(thread);
+      if (t === undefined) return this.error(EINVAL);
+      // The leftmost action that applies to a thread wins (GDB manual, vCont).
+      if (t < 0) {
+        if (others === 'stay') others = action;
+      } else if (!actions.has(t)) actions.set(t, action);
     }
-    if (packet.startsWith('vKill')) {
-      await this.target.kill();
-      this.send('OK');
-      return;
-    }
-    this.send('');
+    return this.resume(actions, others, 'vCont');
   }
 }

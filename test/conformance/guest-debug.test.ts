@@ -1,5 +1,5 @@
 // The KVM guest-debug interface, written once against the API and run on every backend that can be opened
-// (shared/reference/kvm-guest-debug.md is the specification of every value checked here):
+// (docs/guest-debug.md is the specification of every value checked here):
 //   - the six steps of the KVM selftest debug_regs scenario on guests/debug_regs.elf, bit-exact;
 //   - INJECT_DB / INJECT_BP, EINVAL for unknown control bits, EBUSY for an inject over a pending exception;
 //   - re-injection: with ENABLE alone the guest's own #BP handler takes its int3, and a guest that debugs
@@ -261,7 +261,7 @@ for (const name of ['emu', 'kvm'] as const) {
         setDebug(gg.vcpu, GuestDbg.Enable | GuestDbg.UseHwBp, { 7: 0x2400n });
         const d = runToDebug(gg, 'bd_start');
         expectDebug(d, Vector.DB, gg.sym('bd_start'), 0xffff2ff0n, 'bd_start');
-        // kvm-guest-debug.md: dr7 in the exit block is the DR7 in effect (vmx.c handle_dr writes it).
+        // dr7 in the exit block is the DR7 in effect (vmx.c handle_dr writes it; docs/guest-debug.md, KVM_EXIT_DEBUG).
         assert.equal(d.dr7, 0x2400n, 'dr7 = the host DR7 in effect');
       });
 

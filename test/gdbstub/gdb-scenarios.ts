@@ -1,6 +1,7 @@
 // gdb scripts run unchanged against QEMU TCG's stub (the reference) and guestdbg's: each prints STOP lines with
-// the facts that must agree (where it stopped, key registers, memory). DESIGN.md: "same image, same gdb script,
-// same stops". QEMU's microvm starts in its firmware, so every script first runs to a label of the guest.
+// the facts that must agree (where it stopped, key registers, memory): the same image and gdb script give the
+// same stops (docs/architecture.md, "Tests and their oracles"). QEMU's microvm starts in its firmware, so every
+// script first runs to a label of the guest.
 
 export interface GdbScenario {
   name: string;

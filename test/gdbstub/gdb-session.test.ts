@@ -1,14 +1,12 @@
 // Whole gdb sessions against guestdbg alone (things QEMU cannot be compared on): continue to the guest's exit
 // with its status, detach leaving memory byte-identical, re-attach to a running guest, a dropped connection.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../../scripts/build-guests.js';
-import { ElfBytes, readHeader, readSectionHeaders, readSymbols } from '../../src/machine/boot/elf.js';
 import { gdbPresent, runGdbBatch } from '../../support/gdb-runner.js';
 import { RspClient } from '../../support/rsp-client.js';
-import { SPINNING, startStub } from './stub-process.js';
+import { SPINNING, startStub, symbol } from './stub-process.js';
 
 const root = repoRoot();
 const TIMEOUT_MS = 60_000;
@@ -29,15 +27,6 @@ test('continue to the end: gdb sees the exit code, guestdbg exits with the guest
   }
 });
 
-/** A symbol's address from the guest ELF's symbol table. */
-function symbol(guest: string, name: string): bigint {
-  const r = new ElfBytes(readFileSync(join(root, 'guests', `${guest}.elf`)));
-  const h = readHeader(r);
-  const v = readSymbols(r, h, readSectionHeaders(r, h)).get(name);
-  assert.ok(v !== undefined, `${guest}.elf has no symbol ${name}`);
-  return v;
-}
-
 for (const mode of [[], ['--kvm-style-breakpoints']]) {
   const label = mode.length ? 'kvm-style' : 'soft';
   test(`detach leaves guest memory byte-identical and the guest runs on (${label} breakpoints)`, async (t) => {
@@ -57,7 +46,7 @@ for (const mode of [[], ['--kvm-style-breakpoints']]) {
       assert.equal(await c.request('D'), 'OK');
       c.close();
       // The guest runs on; a new debugger stops it and finds the code as it was.
-      await new Promise((r) => setTimeout(r, 300));
+      await stub.disconnects(1);
       const d = await RspClient.connect(stub.port);
       assert.match(await d.request('?'), /^T02/);
       assert.equal(await d.request(region), before);
@@ -76,6 +65,7 @@ test('re-attach to a running guest; a dropped connection leaves it paused withou
   try {
     const first = await gdb(SPINNING.guest, stub.port, ['printf "STOP %lx\\n", $pc', 'detach']);
     assert.match(first.stdout, /STOP [0-9a-f]+/);
+    await stub.disconnects(1);
     const body = symbol(SPINNING.guest, SPINNING.body).toString(16);
     const c = await RspClient.connect(stub.port);
     assert.match(await c.request('?'), /^T02/);
@@ -83,7 +73,7 @@ test('re-attach to a running guest; a dropped connection leaves it paused withou
     assert.equal(await c.request(`Z0,${body},1`), 'OK');
     assert.match(await c.request('c'), /^T05.*swbreak/);
     c.close(); // no detach: the connection just drops
-    await new Promise((r) => setTimeout(r, 300));
+    await stub.disconnects(2);
     const d = await RspClient.connect(stub.port);
     const stop = await d.request('?');
     assert.match(stop, /^T0[25]/, 'still stopped where the dropped debugger left it');

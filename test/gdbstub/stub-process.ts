@@ -1,7 +1,11 @@
 // `guestdbg run --gdb` as a child process for tests: started, and awaited until its stub listens (it says so
 // on stderr; on a loaded machine that takes longer than gdb's own connection retries).
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { repoRoot } from '../../scripts/build-guests.js';
+import { ElfBytes, readHeader, readSectionHeaders, readSymbols } from '../../src/machine/boot/elf.js';
 import { freeTcpPort } from '../../support/qemu-runner.js';
 
 export interface StubProcess {
@@ -9,8 +13,13 @@ export interface StubProcess {
   /** The process exit status once it ends. */
   exited: Promise<number | null>;
   stderr(): string;
+  /** Resolves once the stub has logged the end of `count` gdb connections in all: only then may the next
+   *  debugger attach (gdb's process can exit before the stub has seen its connection close). */
+  disconnects(count: number): Promise<void>;
   kill(): void;
 }
+
+const DISCONNECTED = 'gdb: disconnected';
 
 const START_TIMEOUT_MS = 60_000;
 
@@ -28,7 +37,14 @@ export async function startStub(guest: string, extra: readonly string[] = []): P
   });
   let err = '';
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const stub: StubProcess = { port, exited, stderr: () => err, kill: () => child.kill('SIGKILL') };
+  const disconnects = async (count: number) => {
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (err.split(DISCONNECTED).length - 1 < count) {
+      if (Date.now() > deadline) throw new Error(`the stub never logged ${count} x "${DISCONNECTED}": ${err}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  const stub: StubProcess = { port, exited, stderr: () => err, disconnects, kill: () => child.kill('SIGKILL') };
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`guestdbg's stub did not start: ${err}`)), START_TIMEOUT_MS);
     child.stderr.on('data', (chunk: Buffer) => {
@@ -44,4 +60,13 @@ export async function startStub(guest: string, extra: readonly string[] = []): P
     });
   });
   return stub;
+}
+
+/** A symbol's address from the guest ELF's symbol table. */
+export function symbol(guest: string, name: string): bigint {
+  const r = new ElfBytes(readFileSync(join(repoRoot(), 'guests', `${guest}.elf`)));
+  const h = readHeader(r);
+  const v = readSymbols(r, h, readSectionHeaders(r, h)).get(name);
+  assert.ok(v !== undefined, `${guest}.elf has no symbol ${name}`);
+  return v;
 }

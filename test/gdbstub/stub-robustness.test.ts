@@ -93,7 +93,7 @@ test('100k mutated packets never crash or wedge the stub; a normal session works
     c.close();
     // A fresh, ordinary session: the disconnect took every breakpoint out; put back the registers the storm
     // may have changed, then step and run the guest to its end.
-    await new Promise((r) => setTimeout(r, 200));
+    await vmm.disconnects(1);
     const d = await RspClient.connect(port);
     assert.match(await d.request('?'), /^T/);
     assert.equal(await d.request(`G${saved}`), 'OK');

@@ -1,5 +1,5 @@
 // Tests against a real /dev/kvm: a few real-mode instructions, single-stepped and breakpointed per
-// kvm-guest-debug.md, IO exits, kicks. Skipped (with the reason) on hosts without /dev/kvm.
+// docs/guest-debug.md, IO exits, kicks. Skipped (with the reason) on hosts without /dev/kvm.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { type TestContext, test } from 'node:test';
@@ -24,7 +24,7 @@ const TSS_ADDR = 0xfffb_d000n;
 const IDENTITY_MAP_ADDR = 0xfffb_c000n;
 const CODE = 0x1000;
 const COM1 = 0x3f8;
-/** DR6 after a single step: reserved-1 bits | BS (kvm-guest-debug.md, scenario 4). */
+/** DR6 after a single step: reserved-1 bits | BS (docs/guest-debug.md, "The selftest scenario", step 4). */
 const DR6_SINGLESTEP = 0xffff_4ff0n;
 /** DR6 after hitting DR0: reserved-1 bits | B0 (scenario 2). */
 const DR6_B0 = 0xffff_0ff1n;

@@ -161,7 +161,7 @@ test('struct sizes, field offsets, ioctl numbers and constants match <linux/kvm.
   assert.ok(want.size > 150, `the oracle checked only ${want.size} values`);
 });
 
-test('KVM_SET_GUEST_DEBUG is 0x4048AE9B (kvm-guest-debug.md), independent of gcc', () => {
+test('KVM_SET_GUEST_DEBUG is 0x4048AE9B (docs/guest-debug.md), independent of gcc', () => {
   assert.equal(KVM_IOCTLS.KVM_SET_GUEST_DEBUG, 0x4048ae9b);
   assert.equal(KVM_IOCTLS.KVM_RUN, 0xae80);
 });

@@ -12,7 +12,7 @@ import { emuOrSkip } from './emu-helper.js';
 const { hv, skip } = await emuOrSkip();
 if (skip) console.log(`# skipping machine integration tests: ${skip}`);
 const MIB = 1 << 20;
-/** DESIGN/issue 2: pause() brings every vCPU out of run() within 50 ms. */
+/** docs/architecture.md, "Threads": pause() brings every vCPU out of run() within 50 ms. */
 const PAUSE_LIMIT_MS = 50;
 const PAUSE_ROUNDS = 5;
 /** No round may take this long, however busy the host. */

@@ -1,4 +1,4 @@
-// The hook points the CPU offers the debug unit (src/backends/emu/debug/, owned by the DEBUG helper).
+// The hook points the CPU offers the debug unit (src/backends/emu/debug/).
 // Cost when nothing is armed: one boolean per instruction (`active`), one per TLB miss (`watchActive`),
 // one per IN/OUT (`ioActive`). Every method may throw FAULT (after cpu.raise/queue) or EXIT (after
 // setting the CPU's pending exit) to stop the instruction.

@@ -1,4 +1,4 @@
-// The machine's fixed device set (DESIGN.md, boot contract): COM1, isa-debug-exit, i8042 reset, port 0x80.
+// The machine's fixed device set (docs/architecture.md, "Boot contract"): COM1, isa-debug-exit, i8042 reset, port 0x80.
 import { DEBUG_EXIT_IOSIZE, DEBUG_EXIT_PORT, DebugExit } from './debug-exit.js';
 import { I8042, I8042_COMMAND_PORT, I8042_DATA_PORT } from './i8042.js';
 import { IoBus } from './io-bus.js';

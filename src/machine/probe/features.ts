@@ -1,5 +1,5 @@
 // One entry per guest-debug feature: the guest code, the KVM_SET_GUEST_DEBUG setting, and the exit
-// kvm-guest-debug.md (the KVM selftest debug_regs.c) says must follow, bit for bit.
+// the KVM selftest debug_regs.c says must follow, bit for bit (docs/guest-debug.md, "The selftest scenario").
 import { GuestDbg, type GuestDebug } from '../../abi/index.js';
 import { DR6_B, DR6_BD, DR6_BS, DR6_FIXED_1, DR7_FIXED_1, DR7_GD, Dr7Rw, dr7Slot } from '../../x86/debug-regs.js';
 import { Vector } from '../../x86/vectors.js';

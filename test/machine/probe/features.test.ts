@@ -1,4 +1,4 @@
-// The probe's expectations are the selftest's values (kvm-guest-debug.md); a typo here would make the probe lie.
+// The probe's expectations are the selftest's values (docs/guest-debug.md); a typo here would make the probe lie.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GuestDbg } from '../../../src/abi/index.js';

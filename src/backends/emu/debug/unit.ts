@@ -171,7 +171,8 @@ export class EmuDebugUnit {
   /** KVM_SET_GUEST_DEBUG (x86.c kvm_arch_vcpu_ioctl_set_guest_debug). */
   setGuestDebug(dbg: GuestDebug): void {
     const c = dbg.control >>> 0;
-    // "if (dbg->control & ~KVM_GUESTDBG_VALID_MASK) return -EINVAL"
+    // x86 KVM ignores unknown control bits; emu refuses them as arm64 and loongarch do, "if (dbg->control &
+    // ~KVM_GUESTDBG_VALID_MASK) return -EINVAL" (docs/guest-debug.md, "Unknown control bits").
     if ((c & ~GUESTDBG_VALID_MASK) >>> 0 !== 0) {
       throw new KvmError(
         'KVM_SET_GUEST_DEBUG',
