@@ -9,18 +9,14 @@ import { linear, load } from './memory.js';
 
 /** ALU op on a register and a register or an immediate (Kind.Binary). */
 export function binaryReg(e: Emission, p: Planned): void {
-  const wide = p.insn.osize === 8;
   const d = 2 * p.d;
-  const s = 2 * p.s;
   const aLo = e.reg(d);
-  const aHi = wide ? e.reg(d + 1) : '0';
-  const bLo = p.s >= 0 ? e.reg(s) : `${p.insn.imm >>> 0}`;
-  const bHi = !wide ? '0' : p.s >= 0 ? e.reg(s + 1) : `${p.insn.immHi >>> 0}`;
-  binary(e, p, d, aLo, aHi, bLo, bHi);
+  const aHi = p.insn.osize === 8 ? e.reg(d + 1) : '0';
+  binary(e, p, d, aLo, aHi, e.locals.srcLo(p), e.locals.srcHi(p));
 }
 
 /** ALU op on (aLo, aHi) and (bLo, bHi); the result goes to register halves d, d+1 unless CMP/TEST. */
-export function binary(e: Emission, p: Planned, d: number, aLo: string, aHi: string, bLo: string, bHi: string): void {
+function binary(e: Emission, p: Planned, d: number, aLo: string, aHi: string, bLo: string, bHi: string): void {
   const op = p.insn.op;
   const size = p.insn.osize;
   const wide = size === 8;
@@ -98,8 +94,8 @@ export function binaryMem(e: Emission, p: Planned, k: number): void {
   const la = linear(e, p, insn.osize, false);
   e.emit('let t = 0, th = 0;');
   load(e, k, la, insn.osize, 't', wide ? 'th' : '');
-  const other = p.s >= 0 ? e.reg(2 * p.s) : `${insn.imm >>> 0}`;
-  const otherHi = !wide ? '0' : p.s >= 0 ? e.reg(2 * p.s + 1) : `${insn.immHi >>> 0}`;
+  const other = e.locals.srcLo(p);
+  const otherHi = e.locals.srcHi(p);
   if (p.d < 0) binary(e, p, -1, 't', 'th', other, otherHi);
   else binary(e, p, 2 * p.d, e.reg(2 * p.d), wide ? e.reg(2 * p.d + 1) : '0', 't', 'th');
   e.emit('}');

@@ -38,6 +38,7 @@ export const EMITTERS: Record<Kind, KindEmitter> = {
   [Kind.BinaryMem]: goesOn(binaryMem),
   [Kind.Jcc]: branch,
   [Kind.Jmp]: branch,
+  // NOP, PAUSE, fences, PREFETCH: nothing to do.
   [Kind.Nop]: goesOn(() => {}),
   [Kind.Movsx]: goesOn(movsx),
   [Kind.Setcc]: goesOn(setcc),

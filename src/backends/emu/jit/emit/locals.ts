@@ -63,6 +63,16 @@ export class Locals {
     return highByte(insn, r) ? `((${this.reg(2 * (r - 4))} >>> 8) & 0xff)` : `(${this.reg(2 * r)} & 0xff)`;
   }
 
+  /** The low half of p's source: a register's or the immediate's. */
+  srcLo(p: Planned): string {
+    return p.s >= 0 ? this.reg(2 * p.s) : `${p.insn.imm >>> 0}`;
+  }
+
+  /** The high half of p's source ('0' below 64 bits). */
+  srcHi(p: Planned): string {
+    return p.insn.osize !== 8 ? '0' : p.s >= 0 ? this.reg(2 * p.s + 1) : `${p.insn.immHi >>> 0}`;
+  }
+
   /** The statements storing the changed halves (they stay loaded). */
   storeCode(): string[] {
     return [...this.dirty].map((h) => `r[${h}] = g${h};`);

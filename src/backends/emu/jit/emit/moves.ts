@@ -8,10 +8,8 @@ import { linear, load, store } from './memory.js';
 
 /** MOV r, r|imm: the source's halves into the destination's. */
 export function mov(e: Emission, p: Planned): void {
-  const wide = p.insn.osize === 8;
-  const s = 2 * p.s;
-  const lo = p.s >= 0 ? e.reg(s) : `${p.insn.imm >>> 0}`;
-  const hi = !wide ? '0' : p.s >= 0 ? e.reg(s + 1) : `${p.insn.immHi >>> 0}`;
+  const lo = e.locals.srcLo(p);
+  const hi = e.locals.srcHi(p);
   e.setReg(2 * p.d, lo);
   e.setReg(2 * p.d + 1, hi);
 }
