@@ -4,6 +4,11 @@
 // Shared by the emu MMU, KVM_TRANSLATE and the debugger.
 import { CR0, CR4, EFER } from './control-regs.js';
 
+/** "A linear address is in canonical form if bits 63 through the most-significant implemented bit are all
+ *  ones or all zeros" (SDM vol. 1 §3.3.7.1; 48-bit linear addresses with 4-level paging): as a signed number,
+ *  -CANONICAL_BOUND <= la < CANONICAL_BOUND. */
+export const CANONICAL_BOUND = 2 ** 47;
+
 /** Physical memory as the walker sees it: 32-bit little-endian words (a 64-bit entry is two reads). */
 export interface PhysWords {
   read32(pa: number): number;

@@ -4,6 +4,7 @@
 // changes, so a fault during delivery leaves the interrupted state intact for #DF/triple-fault handling.
 import { RFLAGS } from '../../../x86/control-regs.js';
 import { Attr, decodeGate32, decodeGate64, newGateDescriptor, SysType } from '../../../x86/descriptors.js';
+import { CANONICAL_BOUND } from '../../../x86/paging.js';
 import { Vector } from '../../../x86/vectors.js';
 import { type CpuMem, Need } from './mmu.js';
 import { checkIntCs, readDescriptor, segScratch, setCs, setNullSeg, setSegCache } from './segments.js';
@@ -118,7 +119,7 @@ function deliverLong(cpu: CpuMem, vector: number, errorCode: number, kind: numbe
   const need = newCpl === 3 ? Need.WU : Need.WS;
   const frame = errorCode >= 0 ? 6 : 5;
   const top = rsp - frame * 8;
-  if (top < -(2 ** 47) || rsp > 2 ** 47) cpu.raise(Vector.SS, ext);
+  if (top < -CANONICAL_BOUND || rsp > CANONICAL_BOUND) cpu.raise(Vector.SS, ext);
   const rf = cpu.rflags;
   let p = rsp;
   p -= 8;

@@ -3,7 +3,7 @@
 
 import { CR0, EFER, RFLAGS } from '../../../x86/control-regs.js';
 import { Attr } from '../../../x86/descriptors.js';
-import { Access, newWalkResult, pfErrorCode, walk } from '../../../x86/paging.js';
+import { Access, CANONICAL_BOUND, newWalkResult, pfErrorCode, walk } from '../../../x86/paging.js';
 import { Vector } from '../../../x86/vectors.js';
 import type { DebugUnit } from '../debug-hooks.js';
 import { DecodeMode } from '../decode/insn.js';
@@ -19,7 +19,6 @@ const TLB_SIZE = 1024;
 const MMIO_LOG = 8;
 export const TLB_MASK = TLB_SIZE - 1;
 const TWO32 = 4294967296;
-const CANON = 2 ** 47;
 
 /** What the VMM must do for the instruction to complete (kvm_run exit kinds the CPU produces itself). */
 export const PendingExit = {
@@ -173,7 +172,7 @@ export class CpuMem extends CpuState {
   linear(seg: number, off: number, size: number, write: boolean): number {
     if (this.long64) {
       const la = seg >= Seg.FS ? this.segBase[seg]! + off : off;
-      if (la < -CANON || la >= CANON) this.raise(seg === Seg.SS ? Vector.SS : Vector.GP, 0);
+      if (la < -CANONICAL_BOUND || la >= CANONICAL_BOUND) this.raise(seg === Seg.SS ? Vector.SS : Vector.GP, 0);
       return la;
     }
     const attr = this.segAttr[seg]!;

@@ -1,12 +1,12 @@
 // RDMSR/WRMSR (SDM vol. 4): the MSRs a PVH guest and Linux touch. "Specifying a reserved or unimplemented
 // MSR address ... causes a #GP(0)"; so do reserved bits (EFER) and non-canonical bases.
 import { EFER, MSR } from '../../../x86/control-regs.js';
+import { CANONICAL_BOUND } from '../../../x86/paging.js';
 import { Vector } from '../../../x86/vectors.js';
 import type { Cpu } from './cpu.js';
 import { Seg } from './state.js';
 
 const TWO32 = 4294967296;
-const CANON = 2 ** 47;
 /** IA32_MTRRCAP, IA32_MTRR_DEF_TYPE, IA32_MISC_ENABLE-adjacent read-as-zero MSRs kernels probe. */
 const MTRRCAP = 0xfe;
 const MTRR_DEF_TYPE = 0x2ff;
@@ -16,7 +16,7 @@ function addr(lo: number, hi: number): number {
 }
 
 function canonical(cpu: Cpu, v: number): number {
-  if (v < -CANON || v >= CANON) cpu.raise(Vector.GP, 0);
+  if (v < -CANONICAL_BOUND || v >= CANONICAL_BOUND) cpu.raise(Vector.GP, 0);
   return v;
 }
 

@@ -6,9 +6,7 @@ import type { Cpu, ExecFn } from '../cpu/cpu.js';
 import { readOp, writeOp } from '../cpu/operands.js';
 import type { Insn } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
-import { add, aluOut, and, dec, inc, neg, not, or, sub, xor } from './alu/index.js';
-
-const CF = 1;
+import { add, aluOut, and, CF, dec, inc, neg, not, or, sub, xor } from './alu/index.js';
 
 function binary(cpu: Cpu, insn: Insn, op: number): void {
   const size = insn.osize;

@@ -1,5 +1,7 @@
 // Near control transfer: CALL JMP RET Jcc SETcc CMOVcc LOOP/LOOPE/LOOPNE JrCXZ. "If the target is not
 // canonical (64-bit mode) or beyond the CS limit, #GP(0)" — checked before anything is pushed or changed.
+
+import { CANONICAL_BOUND } from '../../../x86/paging.js';
 import { Vector } from '../../../x86/vectors.js';
 import { condition } from '../cpu/cond.js';
 import type { Cpu, ExecFn } from '../cpu/cpu.js';
@@ -10,12 +12,11 @@ import { type Insn, Opnd } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
 
 const TWO32 = 4294967296;
-const CANON = 2 ** 47;
 
 /** A new rip checked for the current mode: canonical in 64-bit mode, else within the CS limit. */
 export function checkTarget(cpu: Cpu, target: number): number {
   if (cpu.long64) {
-    if (target < -CANON || target >= CANON) cpu.raise(Vector.GP, 0);
+    if (target < -CANONICAL_BOUND || target >= CANONICAL_BOUND) cpu.raise(Vector.GP, 0);
   } else if (target > cpu.segLimit[Seg.CS]!) cpu.raise(Vector.GP, 0);
   return target;
 }

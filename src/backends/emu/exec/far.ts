@@ -2,6 +2,7 @@
 // Call gates and task switches are not supported by this CPU: they raise #GP(selector) like an invalid type.
 import { RFLAGS } from '../../../x86/control-regs.js';
 import { Attr } from '../../../x86/descriptors.js';
+import { CANONICAL_BOUND } from '../../../x86/paging.js';
 import { Vector } from '../../../x86/vectors.js';
 import type { Cpu, ExecFn } from '../cpu/cpu.js';
 import { memLinear } from '../cpu/operands.js';
@@ -12,7 +13,6 @@ import { type Insn, Opnd, SegReg } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
 
 const TWO32 = 4294967296;
-const CANON = 2 ** 47;
 
 /** Far pointer operand: offset in `farOff`, selector in `farSel`. */
 let farOff = 0;
@@ -48,7 +48,7 @@ function farTransfer(cpu: Cpu, sel: number, off: number, size: number): void {
   const d = checkCodeSeg(cpu, sel, false);
   const target = d.l && (cpu.efer & 0x400) !== 0 ? off : size === 2 ? off & 0xffff : off >>> 0;
   if (d.l && (cpu.efer & 0x400) !== 0) {
-    if (target < -CANON || target >= CANON) cpu.raise(Vector.GP, 0);
+    if (target < -CANONICAL_BOUND || target >= CANONICAL_BOUND) cpu.raise(Vector.GP, 0);
   } else if (target > d.limit) cpu.raise(Vector.GP, 0);
   setCs(cpu, sel, d, cpu.cpl);
   cpu.nextRip = target;
@@ -205,7 +205,7 @@ function iret(cpu: Cpu, insn: Insn): void {
   const desc = { ...d };
   const toLong = desc.l !== 0 && (cpu.efer & 0x400) !== 0;
   const target = toLong ? ip : size === 2 ? ip & 0xffff : ip >>> 0;
-  if (toLong ? target < -CANON || target >= CANON : target > desc.limit) cpu.raise(Vector.GP, 0);
+  if (toLong ? target < -CANONICAL_BOUND || target >= CANONICAL_BOUND : target > desc.limit) cpu.raise(Vector.GP, 0);
   const oldCpl = cpu.cpl;
   iretFlags(cpu, fl, size);
   setCs(cpu, sel, desc, rpl);

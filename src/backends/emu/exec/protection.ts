@@ -2,6 +2,7 @@
 // CPU defines as #UD through what it advertises: XGETBV/XSETBV/XSAVE/XRSTOR ("#UD if CR4.OSXSAVE = 0",
 // which cannot be set because CPUID.1:ECX.XSAVE = 0), MONITOR/MWAIT (CPUID.1:ECX.MONITOR = 0), RDPID
 // (CPUID.7:ECX.RDPID = 0), RSM ("#UD if not in SMM").
+import { RFLAGS } from '../../../x86/control-regs.js';
 import { Vector } from '../../../x86/vectors.js';
 import type { Cpu, ExecFn } from '../cpu/cpu.js';
 import { memLinear, readOp, setReg, writeOp } from '../cpu/operands.js';
@@ -9,7 +10,7 @@ import { rawDesc, readDescriptor, segScratch } from '../cpu/segments.js';
 import type { Insn } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
 
-const ZF = 0x40;
+const { ZF } = RFLAGS;
 
 /** System-descriptor types LAR (and, without the gates, LSL) accept; IA-32e mode narrows them. */
 const LAR_LEGACY = new Set([1, 2, 3, 4, 5, 9, 0xb, 0xc]);

@@ -2,6 +2,7 @@
 // WRGSBASE (SDM vol. 2). SYSCALL/SYSRET load fixed flat descriptors from STAR, not from the GDT.
 import { CR4, EFER, RFLAGS } from '../../../x86/control-regs.js';
 import { Attr } from '../../../x86/descriptors.js';
+import { CANONICAL_BOUND } from '../../../x86/paging.js';
 import { Vector } from '../../../x86/vectors.js';
 import type { Cpu, ExecFn } from '../cpu/cpu.js';
 import { setReg } from '../cpu/operands.js';
@@ -10,7 +11,6 @@ import type { Insn } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
 
 const TWO32 = 4294967296;
-const CANON = 2 ** 47;
 /** Flat segments SYSCALL/SYSRET/SYSENTER/SYSEXIT load: code exec/read accessed, data read/write accessed. */
 const CODE = Attr.P | Attr.S | 0xb | Attr.G;
 const DATA = Attr.P | Attr.S | 0x3 | Attr.G | Attr.DB;
@@ -47,7 +47,7 @@ function sysret(cpu: Cpu, insn: Insn): void {
   if (!cpu.long64 || cpu.cpl !== 0) cpu.raise(Vector.GP, 0);
   const to64 = insn.osize === 8;
   const target = to64 ? cpu.reg64(1) : cpu.regs[2]!;
-  if (to64 && (target < -CANON || target >= CANON)) cpu.raise(Vector.GP, 0);
+  if (to64 && (target < -CANONICAL_BOUND || target >= CANONICAL_BOUND)) cpu.raise(Vector.GP, 0);
   const base = cpu.starHi >>> 16;
   if (to64) flat(cpu, Seg.CS, ((base + 16) & 0xfffc) | 3, CODE | Attr.L | (3 << Attr.DplShift));
   else flat(cpu, Seg.CS, (base & 0xfffc) | 3, CODE | Attr.DB | (3 << Attr.DplShift));
@@ -89,7 +89,7 @@ function sysexit(cpu: Cpu, insn: Insn): void {
   const w = insn.osize === 8;
   const cs = cpu.sysenterCs & 0xfffc;
   const target = w ? cpu.reg64(2) : cpu.regs[4]!;
-  if (w && (target < -CANON || target >= CANON)) cpu.raise(Vector.GP, 0);
+  if (w && (target < -CANONICAL_BOUND || target >= CANONICAL_BOUND)) cpu.raise(Vector.GP, 0);
   flat(cpu, Seg.CS, (cs + (w ? 32 : 16)) | 3, CODE | (w ? Attr.L : Attr.DB) | (3 << Attr.DplShift));
   flat(cpu, Seg.SS, (cs + (w ? 40 : 24)) | 3, DATA | (3 << Attr.DplShift));
   cpu.cpl = 3;
@@ -106,7 +106,7 @@ function fsgs(cpu: Cpu, insn: Insn, seg: number, write: boolean): void {
   const r = insn.rm;
   if (write) {
     const v = size === 8 ? cpu.reg64(r) : cpu.regs[2 * r]!;
-    if (v < -CANON || v >= CANON) cpu.raise(Vector.GP, 0);
+    if (v < -CANONICAL_BOUND || v >= CANONICAL_BOUND) cpu.raise(Vector.GP, 0);
     cpu.segBase[seg] = v;
     return;
   }

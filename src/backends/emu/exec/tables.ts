@@ -3,6 +3,7 @@
 
 import { CR4 } from '../../../x86/control-regs.js';
 import { Attr, SysType, systemBase64 } from '../../../x86/descriptors.js';
+import { CANONICAL_BOUND } from '../../../x86/paging.js';
 import { Vector } from '../../../x86/vectors.js';
 import type { Cpu, ExecFn } from '../cpu/cpu.js';
 import { memLinear, readOp, writeOp } from '../cpu/operands.js';
@@ -44,7 +45,7 @@ function writePseudo(cpu: Cpu, insn: Insn, limit: number, base: number): void {
 function lgdt(cpu: Cpu, insn: Insn): void {
   requireCpl0(cpu);
   const [limit, base] = readPseudo(cpu, insn);
-  if (cpu.long64 && (base < -(2 ** 47) || base >= 2 ** 47)) cpu.raise(Vector.GP, 0);
+  if (cpu.long64 && (base < -CANONICAL_BOUND || base >= CANONICAL_BOUND)) cpu.raise(Vector.GP, 0);
   cpu.gdtLimit = limit;
   cpu.gdtBase = base;
 }
@@ -52,7 +53,7 @@ function lgdt(cpu: Cpu, insn: Insn): void {
 function lidt(cpu: Cpu, insn: Insn): void {
   requireCpl0(cpu);
   const [limit, base] = readPseudo(cpu, insn);
-  if (cpu.long64 && (base < -(2 ** 47) || base >= 2 ** 47)) cpu.raise(Vector.GP, 0);
+  if (cpu.long64 && (base < -CANONICAL_BOUND || base >= CANONICAL_BOUND)) cpu.raise(Vector.GP, 0);
   cpu.idtLimit = limit;
   cpu.idtBase = base;
 }

@@ -34,7 +34,7 @@ import { add, aluOut, and, dec, imul2, inc, neg, or, shift, sub, xor } from '../
 import { mulHi32 } from '../exec/alu/wide.js';
 import { checkTarget } from '../exec/branch.js';
 import { specialize } from '../exec/fast.js';
-import { codeWords, Emitter } from './emit.js';
+import { codeWords, Emitter } from './emit/region.js';
 import { lazyFlags } from './lazy.js';
 import { blockable, CANON, ENDS_BLOCK, Kind, maskRip, type Planned, plan, type Segment } from './plan.js';
 

@@ -11,14 +11,12 @@
 // those bits is what this project's reference host CPU (AMD EPYC) produces, as checked by the host oracle.
 // A function that can fault (DIV/IDIV: #DE) returns -1 instead of flags and leaves aluOut unspecified.
 
+import { RFLAGS } from '../../../../x86/control-regs.js';
+
 export const aluOut = { lo: 0, hi: 0, lo2: 0, hi2: 0, undef: 0 };
 
-export const CF = 0x1;
-export const PF = 0x4;
-export const AF = 0x10;
-export const ZF = 0x40;
-export const SF = 0x80;
-export const OF = 0x800;
+/** The arithmetic flags' RFLAGS bits. */
+export const { CF, PF, AF, ZF, SF, OF } = RFLAGS;
 /** CF PF AF ZF SF OF. */
 export const ARITH = CF | PF | AF | ZF | SF | OF;
 
