@@ -27,6 +27,7 @@ const OSZAP = ARITH & ~CF;
 const SZAPC = ARITH & ~OF;
 const OSZPC = ARITH & ~AF;
 const OC = OF | CF;
+const SZAP = SF | ZF | AF | PF;
 const DOSZAPC = DF | ARITH;
 /** Every RFLAGS bit: the op may load or save the whole register (POPF, IRET, interrupt delivery). */
 const ALL = Object.values(RFLAGS).reduce((a, b) => a | b, 0);
@@ -65,8 +66,8 @@ const ROWS = [
   ['IMUL1', CALL, 0, 0, OC],
   ['IMUL2', INLINE, 0, 0, OC],
   ['IMUL3', INLINE, 0, 0, OC],
-  ['DIV', CALL, 0, 0, 0],
-  ['IDIV', CALL, 0, 0, 0],
+  ['DIV', CALL, 0, 0, SZAP],
+  ['IDIV', CALL, 0, 0, SZAP],
   // Shifts and rotates (GRP2 order: /0../7, /6 decodes as SHL)
   ['ROL', CALL, 0, OC, OC],
   ['ROR', CALL, 0, OC, OC],
@@ -89,10 +90,10 @@ const ROWS = [
   ['POPCNT', CALL, 0, 0, ARITH],
   ['BSWAP', CALL, 0, 0, 0],
   // BCD (invalid in 64-bit mode)
-  ['DAA', CALL, 0, AC, ARITH],
-  ['DAS', CALL, 0, AC, ARITH],
-  ['AAA', CALL, 0, AC, ARITH],
-  ['AAS', CALL, 0, AC, ARITH],
+  ['DAA', CALL, 0, AF | CF, ARITH],
+  ['DAS', CALL, 0, AF | CF, ARITH],
+  ['AAA', CALL, 0, AF, AF | CF],
+  ['AAS', CALL, 0, AF, AF | CF],
   ['AAM', CALL, 0, 0, ARITH],
   ['AAD', CALL, 0, 0, ARITH],
   ['SALC', CALL, 0, CF, 0],
