@@ -154,3 +154,18 @@ export function createInsn(): Insn {
     desc: -1,
   };
 }
+
+/** The general register operand `kind` names, or -1 when it is not a general register. */
+export function regOf(insn: Insn, kind: number): number {
+  switch (kind) {
+    case Opnd.E:
+      return insn.mod === 3 ? insn.rm : -1;
+    case Opnd.G:
+      return insn.reg;
+    case Opnd.Acc:
+      return 0;
+    case Opnd.Z:
+      return insn.zreg;
+  }
+  return -1;
+}

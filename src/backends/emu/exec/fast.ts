@@ -6,25 +6,10 @@
 import { condition } from '../cpu/cond.js';
 import type { ExecFn } from '../cpu/cpu.js';
 import { memLinear } from '../cpu/operands.js';
-import { type Insn, Opnd } from '../decode/insn.js';
+import { type Insn, Opnd, regOf } from '../decode/insn.js';
 import { Op } from '../decode/ops.js';
 import { add, aluOut, and, binop, dec, inc, neg, not, or, sub, xor } from './alu/index.js';
 import { checkTarget } from './branch.js';
-
-/** The general register operand `kind` names, or -1 when it is not a general register. */
-export function regOf(insn: Insn, kind: number): number {
-  switch (kind) {
-    case Opnd.E:
-      return insn.mod === 3 ? insn.rm : -1;
-    case Opnd.G:
-      return insn.reg;
-    case Opnd.Acc:
-      return 0;
-    case Opnd.Z:
-      return insn.zreg;
-  }
-  return -1;
-}
 
 function isBinary(op: number): boolean {
   return op >= Op.ADD && op <= Op.TEST;

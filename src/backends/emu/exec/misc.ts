@@ -6,15 +6,13 @@ import { CR0 } from '../../../x86/control-regs.js';
 import { Vector } from '../../../x86/vectors.js';
 import type { Cpu, ExecFn } from '../cpu/cpu.js';
 import { memLinear } from '../cpu/operands.js';
-import { Op } from '../decode/ops.js';
+import { Compile, Op, opsCompiled } from '../decode/ops.js';
 
 const nothing: ExecFn = () => {};
 
-/** The ops that do nothing here (a memory operand is not accessed). */
-export const NOTHING_OPS: readonly number[] = [Op.NOP, Op.PAUSE, Op.LFENCE, Op.MFENCE, Op.SFENCE, Op.PREFETCH];
-
 export function registerMisc(t: ExecFn[]): void {
-  for (const op of NOTHING_OPS) t[op] = nothing;
+  // NOP PAUSE LFENCE MFENCE SFENCE PREFETCH: their rows say so (a memory operand is not accessed).
+  for (const op of opsCompiled(Compile.Nothing)) t[op] = nothing;
   t[Op.CLFLUSH] = (cpu, insn) => {
     cpu.translate(memLinear(cpu, insn, 1, false), cpu.needR);
   };

@@ -1,31 +1,18 @@
 // What a region is made of: which instructions may join one, how each is emitted (Kind), and which of their
 // flags anything observes (flag liveness over the region's graph). compile.ts decodes, emit.ts writes.
-import { type Insn, Opnd, Reg } from '../decode/insn.js';
-import { Op } from '../decode/ops.js';
-import { ARITH, CF, OF, PF, SF, ZF } from '../exec/alu/index.js';
-import { regOf } from '../exec/fast.js';
-import { NOTHING_OPS } from '../exec/misc.js';
 
-/** Ops a region may contain. Anything else — mode, segment, IF/TF, paging, I/O, software interrupts, far
- *  transfers, HLT, MOV to CR/DR, POPF — is left out (the interpreter runs it). */
-const BLOCKABLE = new Uint8Array(256);
-/** Ops after which control leaves the region unless emitted inline as a branch (they may change rip, or
- *  repeat themselves: REP string ops). */
-export const ENDS_BLOCK = new Uint8Array(256);
-for (let op = Op.ADD; op <= Op.SALC; op++) BLOCKABLE[op] = 1;
-for (let op = Op.MOV; op <= Op.MOVNTI; op++) BLOCKABLE[op] = 1;
-for (const op of [Op.PUSH, Op.POP, Op.PUSHF, Op.PUSHA, Op.POPA, Op.ENTER, Op.LEAVE, Op.SETCC, Op.CMOVCC])
-  BLOCKABLE[op] = 1;
-for (let op = Op.CLC; op <= Op.PREFETCH; op++) BLOCKABLE[op] = 1;
-for (let op = Op.FXSAVE; op <= Op.XORPS; op++) BLOCKABLE[op] = 1;
-for (const op of [Op.CALL, Op.JMP, Op.RET, Op.JCC, Op.LOOP, Op.LOOPE, Op.LOOPNE, Op.JRCXZ]) {
-  BLOCKABLE[op] = 1;
-  ENDS_BLOCK[op] = 1;
-}
-for (let op = Op.MOVS; op <= Op.SCAS; op++) {
-  BLOCKABLE[op] = 1;
-  ENDS_BLOCK[op] = 1;
-}
+import { RFLAGS } from '../../../x86/control-regs.js';
+import { type Insn, Opnd, Reg, regOf } from '../decode/insn.js';
+import { ARITH, COMPILE, Compile, ENDS_REGION, FLAGS_READ, FLAGS_WRITTEN, Op } from '../decode/ops.js';
+
+const { CF, OF, PF, SF, ZF } = RFLAGS;
+
+/** Ops after which control leaves the region unless emitted inline as a branch (decode/ops.ts). */
+export const ENDS_BLOCK = ENDS_REGION;
+
+/** The eight GRP1 operations and TEST: `op r, r|imm|m` with one pure ALU function each. */
+const BINARY = new Uint8Array(256);
+for (const op of [Op.ADD, Op.OR, Op.ADC, Op.SBB, Op.AND, Op.SUB, Op.XOR, Op.CMP, Op.TEST]) BINARY[op] = 1;
 
 /** Whether a (non-terminating) instruction may store to memory: a memory operand, moffs or an implicit push. */
 export function writesMemory(insn: Insn): boolean {
@@ -36,7 +23,7 @@ export function writesMemory(insn: Insn): boolean {
 
 /** Whether `insn` may be part of a region (POP into a segment register loads one: not here). */
 export function blockable(insn: Insn): boolean {
-  if (BLOCKABLE[insn.op] !== 1) return false;
+  if (COMPILE[insn.op] === Compile.Never) return false;
   return !(insn.op === Op.POP && insn.o1 === Opnd.SReg);
 }
 
@@ -123,7 +110,7 @@ export function plan(insn: Insn, off: number, rip: number, next: number, long64:
   };
   const op = insn.op;
   const size = insn.osize;
-  if (NOTHING.has(op)) {
+  if (COMPILE[op] === Compile.Nothing) {
     p.kind = Kind.Nop;
     return p;
   }
@@ -142,8 +129,8 @@ export function plan(insn: Insn, off: number, rip: number, next: number, long64:
     p.kind = Kind.Imul;
     p.d = insn.reg;
     p.s = insn.rm;
-    // CF and OF; SF, ZF, AF and PF are undefined and keep their values here (exec/alu/muldiv.ts mulFlags).
-    p.writes = CF | OF;
+    // CF and OF; SF, ZF, AF and PF are undefined and keep their values here (its row).
+    p.writes = FLAGS_WRITTEN[op]!;
     return p;
   }
   if (long64 && size === 8) {
@@ -206,11 +193,12 @@ export function plan(insn: Insn, off: number, rip: number, next: number, long64:
     p.kind = Kind.Shift;
     p.d = insn.rm;
     if (insn.o2 === Opnd.CL) {
-      // The count is known only at run time; a masked 0 leaves the flags alone, so the earlier ones stay live.
+      // The count is known only at run time; a masked 0 leaves the flags alone (its row reads what it writes),
+      // so the earlier ones stay live.
       p.s = 1;
-      p.writes = ARITH;
-      p.reads = ARITH;
-    } else p.writes = shiftCount(insn) === 0 ? 0 : ARITH;
+      p.writes = FLAGS_WRITTEN[op]!;
+      p.reads = FLAGS_READ[op]!;
+    } else p.writes = shiftCount(insn) === 0 ? 0 : FLAGS_WRITTEN[op]!;
     return p;
   }
   if (op === Op.MOVZX && (insn.opcode === 0xb6 || insn.opcode === 0xb7)) {
@@ -219,7 +207,7 @@ export function plan(insn: Insn, off: number, rip: number, next: number, long64:
     p.s = isMem ? -1 : insn.rm;
     return p;
   }
-  if (op >= Op.ADD && op <= Op.TEST && isMem) {
+  if (BINARY[op] === 1 && isMem) {
     const memFirst = insn.o1 === Opnd.E;
     // `op r, m` for every op; with the memory operand first only CMP and TEST (no store back to memory).
     if (
@@ -231,8 +219,8 @@ export function plan(insn: Insn, off: number, rip: number, next: number, long64:
     p.kind = Kind.BinaryMem;
     p.d = memFirst ? -1 : insn.reg;
     p.s = memFirst && insn.o2 === Opnd.G ? insn.reg : -1;
-    p.writes = ARITH;
-    if (op === Op.ADC || op === Op.SBB) p.reads = CF;
+    p.writes = FLAGS_WRITTEN[op]!;
+    p.reads = FLAGS_READ[op]!;
     return p;
   }
   if (op === Op.MOV && isMem) {
@@ -245,7 +233,7 @@ export function plan(insn: Insn, off: number, rip: number, next: number, long64:
     }
     return p;
   }
-  if (op === Op.MOV || (op >= Op.ADD && op <= Op.TEST)) {
+  if (op === Op.MOV || BINARY[op] === 1) {
     const d = regOf(insn, insn.o1);
     const s = regOf(insn, insn.o2);
     if (d < 0 || (s < 0 && insn.o2 !== Opnd.I)) return p;
@@ -256,8 +244,8 @@ export function plan(insn: Insn, off: number, rip: number, next: number, long64:
       return p;
     }
     p.kind = Kind.Binary;
-    p.writes = ARITH;
-    if (op === Op.ADC || op === Op.SBB) p.reads = CF;
+    p.writes = FLAGS_WRITTEN[op]!;
+    p.reads = FLAGS_READ[op]!;
     return p;
   }
   if (op === Op.INC || op === Op.DEC || op === Op.NEG || op === Op.NOT) {
@@ -265,13 +253,11 @@ export function plan(insn: Insn, off: number, rip: number, next: number, long64:
     if (d < 0 || insn.o2 !== Opnd.None) return p;
     p.kind = Kind.Unary;
     p.d = d;
-    p.writes = op === Op.NOT ? 0 : op === Op.NEG ? ARITH : ARITH & ~CF;
+    p.writes = FLAGS_WRITTEN[op]!;
     return p;
   }
   return p;
 }
-
-const NOTHING = new Set<number>(NOTHING_OPS);
 
 /** The flags each condition-code pair reads (SDM vol. 1 table B-1): O, B, Z, BE, S, P, L, LE. */
 const CC_READS = [OF, CF, ZF, CF | ZF, SF, PF, SF | OF, ZF | SF | OF];
