@@ -202,6 +202,7 @@ describe('local APIC', () => {
   it('x2APIC (10.12): MSR access, derived LDR, 32-bit ICR destination, SELF IPI, #GP rules, no xAPIC page', () => {
     const { cpus } = machine(2);
     const [a, b] = [enable(cpus[0]!), enable(cpus[1]!)];
+    assert.equal(a.mmioBase, 0xfee00000);
     assert.equal(a.readMsr(0x802), undefined); // xAPIC mode: the MSRs #GP
     assert.equal(a.writeApicBase(0xfee00000n | 0x400n), false); // EXTD without EN
     assert.equal(a.writeApicBase(0xfee00d00n), true);

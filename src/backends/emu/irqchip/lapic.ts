@@ -85,7 +85,7 @@ export class LocalApic {
     tscOffset: () => bigint = () => 0n,
   ) {
     this.timer = new ApicTimer(clock, () => this.localInterrupt(ApicReg.LvtTimer), tscOffset);
-    this.apicBase = APIC_DEFAULT_BASE | ApicBase.Enable | (bsp ? ApicBase.Bsp : 0);
+    this.apicBase = (APIC_DEFAULT_BASE | ApicBase.Enable | (bsp ? ApicBase.Bsp : 0)) >>> 0;
     this.powerUp();
   }
 
@@ -117,7 +117,7 @@ export class LocalApic {
 
   /** The xAPIC page is decoded only while the APIC is enabled in xAPIC mode (SDM 10.12.2). */
   get mmioBase(): number | undefined {
-    return this.hardwareEnabled && !this.x2apic ? this.apicBase & ~0xfff : undefined;
+    return this.hardwareEnabled && !this.x2apic ? (this.apicBase & ~0xfff) >>> 0 : undefined;
   }
 
   /** The APIC ID used for physical destinations: 8 bits in xAPIC mode, the 32-bit x2APIC ID otherwise. */
