@@ -50,6 +50,22 @@ describe('virtual clock', () => {
     assert.equal(c.nextDeadline(), Number.POSITIVE_INFINITY);
   });
 
+  it('a disarmed or moved timer does not fire at its old deadline; a moved-earlier one fires at its new one', () => {
+    const c = new VirtualClock();
+    const log: number[] = [];
+    const a = c.createTimer((t) => log.push(t));
+    a.arm(100);
+    a.disarm();
+    c.retire(150);
+    assert.deepEqual(log, []);
+    a.arm(400);
+    a.arm(200);
+    c.retire(50);
+    assert.deepEqual(log, [200]);
+    c.retire(300);
+    assert.deepEqual(log, [200]);
+  });
+
   it('saves and restores its time', () => {
     const c = new VirtualClock();
     c.retire(42);

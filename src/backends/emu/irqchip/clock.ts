@@ -27,7 +27,7 @@ class Timer implements DeviceTimer {
 
   arm(deadlineNs: number): void {
     this.deadline = deadlineNs;
-    this.seq = this.clock.nextSeq();
+    this.seq = this.clock.armed(deadlineNs);
   }
 
   disarm(): void {
@@ -38,6 +38,8 @@ class Timer implements DeviceTimer {
 export class VirtualClock implements DeviceClock {
   private nowNs = 0;
   private seq = 0;
+  /** No timer is due before this (it may be earlier than the real next deadline after a disarm). */
+  private earliest = Number.POSITIVE_INFINITY;
   private readonly timers: Timer[] = [];
 
   now(): number {
@@ -50,15 +52,17 @@ export class VirtualClock implements DeviceClock {
     return t;
   }
 
-  /** @internal */
-  nextSeq(): number {
+  /** A timer was armed: returns its arming sequence number. */
+  armed(deadlineNs: number): number {
+    if (deadlineNs < this.earliest) this.earliest = deadlineNs;
     return ++this.seq;
   }
 
-  /** Accounts `count` retired instructions, then fires every timer that became due. */
+  /** Accounts `count` retired instructions, then fires every timer that became due (one comparison when none
+   *  is: the run loop may call this after every block). */
   retire(count: number): void {
     this.nowNs += count * NS_PER_INSTRUCTION;
-    this.fireDue();
+    if (this.nowNs >= this.earliest) this.fireDue();
   }
 
   /** The earliest armed deadline, or Infinity: how far HLT may jump. */
@@ -87,7 +91,10 @@ export class VirtualClock implements DeviceClock {
         if (due === undefined || t.deadline < due.deadline! || (t.deadline === due.deadline && t.seq < due.seq))
           due = t;
       }
-      if (due === undefined) return;
+      if (due === undefined) {
+        this.earliest = this.nextDeadline();
+        return;
+      }
       due.deadline = undefined;
       due.fire(this.nowNs);
     }
@@ -100,5 +107,6 @@ export class VirtualClock implements DeviceClock {
 
   restore(s: VirtualClockState): void {
     this.nowNs = s.nowNs;
+    this.earliest = this.nextDeadline();
   }
 }

@@ -192,6 +192,8 @@ export class LocalApic {
 
   /** A message from the APIC bus that selected this APIC. */
   accept(msg: ApicMessage): void {
+    // A globally disabled APIC takes nothing from the bus (SDM 10.4.3).
+    if (!this.hardwareEnabled) return;
     switch (msg.deliveryMode) {
       case DeliveryMode.Fixed:
       case DeliveryMode.LowestPriority:
@@ -347,11 +349,12 @@ export class LocalApic {
         return this.regs[at(off)]!;
       case ApicReg.Dfr:
       case ApicReg.IcrHigh:
+        return this.x2apic ? undefined : this.regs[at(off)]!;
       case ApicReg.Apr:
       case ApicReg.Rrd:
       case ApicReg.Eoi:
-        // xAPIC only: APR and RRD are not implemented (read 0), EOI is write-only (reads 0).
-        return this.x2apic ? undefined : off === ApicReg.Dfr || off === ApicReg.IcrHigh ? this.regs[at(off)]! : 0;
+        // xAPIC only: APR and RRD are not implemented and read 0; EOI is write-only and reads 0.
+        return this.x2apic ? undefined : 0;
       default:
         if (off >= ApicReg.Isr && off < ApicReg.Esr && (off & 0xf) === 0) return this.regs[at(off)]!;
         if ((LVT_WRITABLE[off] ?? 0) !== 0) return this.regs[at(off)]!;
