@@ -137,6 +137,27 @@ describe('local APIC', () => {
     assert.equal(a.mmioRead(0x390, 4), 70);
   });
 
+  it('one-shot <-> periodic keeps TMICT and the count; an expired one-shot stays at 0 (kvm-unit-tests test_apic_change_mode)', () => {
+    const { clock, cpus } = machine();
+    const a = enable(cpus[0]!);
+    a.mmioWrite(0x3e0, 4, 0xb);
+    a.mmioWrite(0x320, 4, 0x10000 | 0x40);
+    a.mmioWrite(0x380, 4, 1000);
+    a.mmioWrite(0x320, 4, 0x30000 | 0x40); // periodic
+    assert.equal(a.mmioRead(0x380, 4), 1000);
+    clock.retire(600);
+    a.mmioWrite(0x320, 4, 0x10000 | 0x40); // back to one-shot mid-count
+    assert.equal(a.mmioRead(0x390, 4), 400);
+    clock.retire(400);
+    assert.equal(a.mmioRead(0x390, 4), 0);
+    a.mmioWrite(0x320, 4, 0x30000 | 0x40); // an expired one-shot switched to periodic stays at 0
+    clock.retire(500);
+    assert.equal(a.mmioRead(0x390, 4), 0);
+    a.mmioWrite(0x380, 4, 1000);
+    clock.retire(1700);
+    assert.equal(a.mmioRead(0x390, 4), 300); // periodic: reloaded once
+  });
+
   it('TSC-deadline (10.5.4.1): initial count ignored, fires at the deadline, clears the MSR; a past one fires at once', () => {
     const { clock, cpus } = machine();
     const a = enable(cpus[0]!);

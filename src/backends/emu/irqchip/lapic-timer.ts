@@ -40,12 +40,25 @@ export class ApicTimer {
     return this.s.initialCount * this.s.divisor;
   }
 
-  /** LVT timer mode change: "a write to the LVT Timer Register that changes the timer mode disarms the local
-   *  APIC timer" (SDM 10.5.4.1); like KVM we also zero the initial count and the deadline. */
+  /** LVT timer mode change. Entering or leaving TSC-deadline mode disarms the timer (SDM 10.5.4.1); like KVM we
+   *  also zero the initial count and the deadline. Between one-shot and periodic the count carries on from
+   *  where it is, and a one-shot count that already reached 0 stays there (what kvm-unit-tests'
+   *  test_apic_change_mode checks on KVM and bare metal). */
   setMode(mode: number): void {
-    if (mode === this.s.mode) return;
-    this.s = { ...this.s, mode, initialCount: 0, tscDeadline: 0n, running: false };
-    this.timer.disarm();
+    const s = this.s;
+    if (mode === s.mode) return;
+    if ((mode === TimerMode.TscDeadline) !== (s.mode === TimerMode.TscDeadline)) {
+      this.s = { ...s, mode, initialCount: 0, tscDeadline: 0n, running: false };
+      this.timer.disarm();
+      return;
+    }
+    // Periodic -> one-shot: the current period becomes the one-shot count-down.
+    if (s.running && s.mode === TimerMode.Periodic) {
+      const now = this.clock.now();
+      s.startNs = now - ((now - s.startNs) % this.periodNs);
+    }
+    s.mode = mode;
+    this.arm();
   }
 
   /** A write of the initial count starts the count-down; 0 stops the timer. Ignored in TSC-deadline mode
@@ -75,10 +88,10 @@ export class ApicTimer {
    *  the initial count" (SDM 10.5.4); always 0 in TSC-deadline mode. */
   currentCount(): number {
     const s = this.s;
-    if (s.mode === TimerMode.TscDeadline || s.initialCount === 0) return 0;
+    if (s.mode === TimerMode.TscDeadline || !s.running) return 0;
     let elapsed = this.clock.now() - s.startNs;
     if (s.mode === TimerMode.Periodic) elapsed %= this.periodNs;
-    else if (!s.running || elapsed >= this.periodNs) return 0;
+    else if (elapsed >= this.periodNs) return 0;
     return s.initialCount - Math.floor(elapsed / s.divisor);
   }
 
