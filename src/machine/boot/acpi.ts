@@ -3,21 +3,20 @@
 // FADT describes a PM1a event/control block, so the legacy PIC and PIT stay in use (a hardware-reduced FADT
 // makes Linux install its NULL legacy PIC and skip the PIT), and power-off is writing \_S5's SLP_TYP with
 // SLP_EN to PM1a_CNT. Reset is the FADT reset register: 0xfe to the i8042 command port.
+import {
+  ACPI_PM1A_CNT_LEN,
+  ACPI_PM1A_CNT_PORT,
+  ACPI_PM1A_EVT_LEN,
+  ACPI_PM1A_EVT_PORT,
+  ACPI_S5_SLP_TYP,
+} from '../devices/acpi-pm.js';
+import { CMOS_CENTURY } from '../devices/cmos-rtc.js';
 
-/** I/O ports of the PM1a blocks the FADT advertises (the device that serves them implements these). */
-export const ACPI_PM1A_EVT_PORT = 0x600;
-export const ACPI_PM1A_EVT_LEN = 4;
-export const ACPI_PM1A_CNT_PORT = 0x604;
-export const ACPI_PM1A_CNT_LEN = 2;
-/** The SLP_TYP value of \_S5 (soft off) in the DSDT, written to PM1a_CNT bits 12:10 with SLP_EN (bit 13). */
-export const ACPI_S5_SLP_TYP = 5;
 /** SCI: ISA IRQ 9, level-triggered active high through an interrupt source override (as QEMU's PC does). */
 export const ACPI_SCI_IRQ = 9;
 /** FADT reset register: the i8042 command port and its pulse-reset command. */
 const RESET_PORT = 0x64;
 const RESET_VALUE = 0xfe;
-/** The CMOS century byte (FADT.CENTURY). */
-const CMOS_CENTURY_INDEX = 0x32;
 
 export interface AcpiConfig {
   /** Guest-physical address of the first byte; the RSDP goes there (16-byte aligned). */
@@ -161,7 +160,7 @@ function fadtBody(facs: number, dsdt: number): Uint8Array {
   // C2/C3 latencies above 100/1000 us mean "not supported" (5.2.9 P_LVL2_LAT, P_LVL3_LAT).
   b.u16(o(96), 101);
   b.u16(o(98), 1001);
-  b.u8(o(108), CMOS_CENTURY_INDEX);
+  b.u8(o(108), CMOS_CENTURY);
   // IAPC_BOOT_ARCH (5.2.9.3): LEGACY_DEVICES (bit 0); VGA Not Present (bit 2); no 8042 keyboard controller.
   b.u16(o(109), 0x0005);
   // Flags (5.2.9 table 5-35): WBINVD (0), PROC_C1 (2), PWR_BUTTON (4) and SLP_BUTTON (5): no fixed-feature

@@ -3,10 +3,17 @@
 // PM1a_CNT (ACPI 7.4.2 \_Sx, 16.1.6 "Transitioning from the Working to the Sleeping State"). The machine
 // raises no fixed-feature events (no PM timer, no fixed buttons), so nothing here asserts the SCI.
 
-import { ACPI_PM1A_CNT_PORT, ACPI_PM1A_EVT_PORT, ACPI_S5_SLP_TYP } from '../boot/acpi.js';
 import type { GuestEnd } from '../guest-end.js';
 import type { IoSize, PortDevice } from './port-device.js';
 import { floatingBus } from './port-device.js';
+
+/** I/O ports of the PM1a blocks (the FADT built by src/machine/boot/acpi.ts points at them). */
+export const ACPI_PM1A_EVT_PORT = 0x600;
+export const ACPI_PM1A_EVT_LEN = 4;
+export const ACPI_PM1A_CNT_PORT = 0x604;
+export const ACPI_PM1A_CNT_LEN = 2;
+/** The SLP_TYP value of \_S5 (soft off) in the DSDT, written to PM1a_CNT bits 12:10 with SLP_EN (bit 13). */
+export const ACPI_S5_SLP_TYP = 5;
 
 /** PM1_CNT bits: SCI_EN (0), SLP_TYPx (12:10), SLP_EN (13, write-only). */
 const CNT_SCI_EN = 0x0001;
@@ -71,8 +78,9 @@ export class AcpiPm implements PortDevice {
 
   /** Offset into PM1_STS, PM1_EN, PM1_CNT (0-5), or undefined for other ports. */
   private offset(port: number): number | undefined {
-    if (port >= ACPI_PM1A_EVT_PORT && port < ACPI_PM1A_EVT_PORT + 4) return port - ACPI_PM1A_EVT_PORT;
-    if (port >= ACPI_PM1A_CNT_PORT && port < ACPI_PM1A_CNT_PORT + 2) return 4 + port - ACPI_PM1A_CNT_PORT;
+    if (port >= ACPI_PM1A_EVT_PORT && port < ACPI_PM1A_EVT_PORT + ACPI_PM1A_EVT_LEN) return port - ACPI_PM1A_EVT_PORT;
+    if (port >= ACPI_PM1A_CNT_PORT && port < ACPI_PM1A_CNT_PORT + ACPI_PM1A_CNT_LEN)
+      return ACPI_PM1A_EVT_LEN + port - ACPI_PM1A_CNT_PORT;
     return undefined;
   }
 

@@ -2,7 +2,7 @@
 // (datasheet "MC146818A Real-Time Clock Plus RAM") as on the PC/AT. Its time is a start time given at creation
 // plus guest time from the injected DeviceClock, so a run is reproducible; it is a userspace device on KVM too.
 // Registers A-D, BCD/binary and 12/24-hour formats, the update-in-progress window, and the periodic, alarm and
-// update-ended interrupts on IRQ8.
+// update-ended interrupts on ISA IRQ 8.
 import type { DeviceClock, DeviceTimer } from '../../abi/device-clock.js';
 import { NS_PER_SECOND } from '../../abi/device-clock.js';
 import type { IoSize, PortDevice } from './port-device.js';
@@ -10,7 +10,6 @@ import { floatingBus } from './port-device.js';
 
 export const RTC_INDEX_PORT = 0x70;
 export const RTC_DATA_PORT = 0x71;
-export const RTC_IRQ = 8;
 export const CMOS_BYTES = 128;
 /** The PC's century byte (ACPI FADT.CENTURY points here). */
 export const CMOS_CENTURY = 0x32;

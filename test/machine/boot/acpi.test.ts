@@ -6,13 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import {
-  ACPI_PM1A_CNT_PORT,
-  ACPI_PM1A_EVT_PORT,
-  ACPI_S5_SLP_TYP,
-  type AcpiImage,
-  buildAcpi,
-} from '../../../src/machine/boot/acpi.js';
+import { type AcpiImage, buildAcpi } from '../../../src/machine/boot/acpi.js';
+import { ACPI_PM1A_CNT_PORT, ACPI_PM1A_EVT_PORT, ACPI_S5_SLP_TYP } from '../../../src/machine/devices/acpi-pm.js';
 
 const BASE = 0xe0000;
 const build = (apicIds = [0, 1, 2, 3]): AcpiImage =>

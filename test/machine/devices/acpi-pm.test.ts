@@ -2,8 +2,12 @@
 // sequence is Linux's acpi_hw_legacy_sleep (SLP_TYP first, then SLP_TYP | SLP_EN, as one 16-bit write each).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ACPI_PM1A_CNT_PORT, ACPI_PM1A_EVT_PORT, ACPI_S5_SLP_TYP } from '../../../src/machine/boot/acpi.js';
-import { AcpiPm } from '../../../src/machine/devices/acpi-pm.js';
+import {
+  ACPI_PM1A_CNT_PORT,
+  ACPI_PM1A_EVT_PORT,
+  ACPI_S5_SLP_TYP,
+  AcpiPm,
+} from '../../../src/machine/devices/acpi-pm.js';
 import type { GuestEnd } from '../../../src/machine/guest-end.js';
 
 /** Whatever end the machine passes in (it will add a power-off kind); the device returns it unchanged. */

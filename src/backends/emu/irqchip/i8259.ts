@@ -277,23 +277,28 @@ export class DualPic {
   }
 
   handles(port: number): boolean {
-    return (port & ~0x81) === 0x20 || port === ELCR_PORT || port === ELCR_PORT + 1;
+    const base = port & ~1;
+    return base === PIC_MASTER_PORT || base === PIC_SLAVE_PORT || base === ELCR_PORT;
+  }
+
+  private chipAt(port: number): Chip {
+    return (port & ~1) === PIC_SLAVE_PORT ? this.slave : this.master;
   }
 
   read(port: number): number {
-    if (port === ELCR_PORT || port === ELCR_PORT + 1) return this.chipAtElcr(port).s.elcr;
-    const chip = port & 0x80 ? this.slave : this.master;
+    if ((port & ~1) === ELCR_PORT) return this.chipAtElcr(port).s.elcr;
+    const chip = this.chipAt(port);
     if (chip.s.poll) return this.pollRead(chip);
     return port & 1 ? chip.readData() : chip.readRegister();
   }
 
   write(port: number, value: number): void {
     value &= 0xff;
-    if (port === ELCR_PORT || port === ELCR_PORT + 1) {
+    if ((port & ~1) === ELCR_PORT) {
       const chip = this.chipAtElcr(port);
       chip.s.elcr = value & chip.s.elcrMask;
     } else {
-      const chip = port & 0x80 ? this.slave : this.master;
+      const chip = this.chipAt(port);
       if (port & 1) chip.writeData(value);
       else chip.writeCommand(value);
     }
