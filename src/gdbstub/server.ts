@@ -3,6 +3,7 @@ import { lookup } from 'node:dns/promises';
 import { lstatSync, unlinkSync } from 'node:fs';
 import { BlockList, createServer, isIPv6, type Server, type Socket } from 'node:net';
 import type { DebugTarget } from '../debugger/target.js';
+import { feedWithBackpressure } from './inflow.js';
 import { frame } from './packet.js';
 import { GdbSession } from './session.js';
 
@@ -202,7 +203,7 @@ export class GdbServer {
     );
     this.client = { socket, session };
     this.opts.log(`gdb: connected from ${socket.remoteAddress ?? 'unix socket'}`);
-    socket.on('data', (chunk) => session.receive(chunk));
+    feedWithBackpressure(socket, (chunk) => session.receive(chunk));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.client = undefined;

@@ -1,11 +1,13 @@
 // `guestdbg run --gdb` as a child process for tests: started, and awaited until its stub listens (it says so
 // on stderr; on a loaded machine that takes longer than gdb's own connection retries).
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { repoRoot } from '../../scripts/build-guests.js';
 import { freeTcpPort } from '../../support/qemu-runner.js';
 
 export interface StubProcess {
   port: number;
+  pid: number;
   /** The process exit status once it ends. */
   exited: Promise<number | null>;
   stderr(): string;
@@ -28,7 +30,7 @@ export async function startStub(guest: string, extra: readonly string[] = []): P
   });
   let err = '';
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const stub: StubProcess = { port, exited, stderr: () => err, kill: () => child.kill('SIGKILL') };
+  const stub: StubProcess = { port, pid: child.pid ?? 0, exited, stderr: () => err, kill: () => child.kill('SIGKILL') };
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`guestdbg's stub did not start: ${err}`)), START_TIMEOUT_MS);
     child.stderr.on('data', (chunk: Buffer) => {
@@ -44,4 +46,14 @@ export async function startStub(guest: string, extra: readonly string[] = []): P
     });
   });
   return stub;
+}
+
+/** A process's resident set size in bytes (Linux /proc/PID/status VmRSS); undefined once it is gone. */
+export function rssOf(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }
