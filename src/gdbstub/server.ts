@@ -105,7 +105,8 @@ function removeSocket(path: string): void {
   }
 }
 
-const hostPort = (host: string, port: number): string => (isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`);
+const bracketed = (host: string): string => (isIPv6(host) ? `[${host}]` : host);
+const hostPort = (host: string, port: number): string => `${bracketed(host)}:${port}`;
 
 export interface StubOptions {
   log(line: string): void;

@@ -11,7 +11,8 @@ export interface StubProcess {
   /** The process exit status once it ends. */
   exited: Promise<number | null>;
   stderr(): string;
-  kill(): void;
+  /** SIGKILL unless another signal is named. */
+  kill(signal?: NodeJS.Signals): void;
 }
 
 const START_TIMEOUT_MS = 60_000;
@@ -20,22 +21,33 @@ const START_TIMEOUT_MS = 60_000;
  *  outlasts it; guests/loop.elf ends within a second on the compiled emu): its name, `run` options, loop label. */
 export const SPINNING = { guest: 'bench/loop', args: ['--cmdline', 'n=1000000000000'], body: 'bench_loop_body' };
 
-/** Starts guestdbg serving guests/<guest>.elf on a free loopback port; `extra` are more `run` options. */
-export async function startStub(guest: string, extra: readonly string[] = []): Promise<StubProcess> {
-  const port = await freeTcpPort();
-  const args = ['dist/bundle/cli/main.js', 'run', '--serial', 'none', '--gdb', `tcp:127.0.0.1:${port}`, ...extra];
+/**
+ * Starts guestdbg serving guests/<guest>.elf on `listen` (default: a free loopback port); `extra` are more
+ * `run` options. `port` is the one the stub reports (0 for a unix socket).
+ */
+export async function startStub(guest: string, extra: readonly string[] = [], listen?: string): Promise<StubProcess> {
+  const where = listen ?? `tcp:127.0.0.1:${await freeTcpPort()}`;
+  const args = ['dist/bundle/cli/main.js', 'run', '--serial', 'none', '--gdb', where, ...extra];
   const child = spawn(process.execPath, [...args, `guests/${guest}.elf`], {
     cwd: repoRoot(),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const stub: StubProcess = { port, pid: child.pid ?? 0, exited, stderr: () => err, kill: () => child.kill('SIGKILL') };
+  const stub: StubProcess = {
+    port: 0,
+    pid: child.pid ?? 0,
+    exited,
+    stderr: () => err,
+    kill: (signal = 'SIGKILL') => child.kill(signal),
+  };
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`guestdbg's stub did not start: ${err}`)), START_TIMEOUT_MS);
     child.stderr.on('data', (chunk: Buffer) => {
       err += chunk.toString();
-      if (err.includes('gdb stub on')) {
+      const on = /gdb stub on (\S+?);/.exec(err);
+      if (on) {
+        stub.port = Number(/:(\d+)$/.exec(on[1]!)?.[1] ?? 0);
         clearTimeout(timer);
         resolve();
       }
