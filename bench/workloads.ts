@@ -29,7 +29,7 @@ export const WORKLOAD_NAMES = ['loop', 'compute', 'memory', 'modes'] as const;
 
 export function loadWorkload(name: string): Workload {
   const elf = benchElfPath(name);
-  const image = readImage(elf);
+  const image = readImage(elf, GUEST_MEMORY_BYTES);
   const checked = checkPvhElf(image, elf, GUEST_MEMORY_BYTES);
   const sym = (s: string): bigint => {
     const v = checked.symbols.get(s);

@@ -117,6 +117,8 @@ export interface Vcpu {
   setSoftBreakpoints?(bp: SoftBreakpoints): void;
   /** After a SOFT_WATCH exit: the linear address of the access that matched. */
   softHitAddress?(): bigint;
+  /** guestdbg's own, emu only: the host exception behind the last KVM_EXIT_INTERNAL_ERROR (message, then stack). */
+  internalError?(): string;
   /** guestdbg's own counters for this vCPU, where the backend keeps any (emu does). */
   stats?(): BackendStats;
   /** KVM_RUN: runs until an exit. Synchronous, like the ioctl. */

@@ -28,10 +28,11 @@ export const EXIT_CODE_HELP = `Exit status:
   2   bad input: usage, options, image (not a PVH ELF, too big for --memory, missing)
   4   timeout: the guest still ran after --timeout seconds
   6   shutdown: the guest triple-faulted
-  8   internal error: the backend could not run the guest (emulation failure, failed entry, ioctl error)
+  8   internal error: the backend could not run the guest (emulation failure, failed entry, ioctl error);
+      GUESTDBG_DEBUG=1 prints the stack of a host exception behind it
   10  halted: the guest halted and nothing can wake it
   12  backend unavailable: e.g. no /dev/kvm (use --backend emu)
-  14  a bug in guestdbg (please report it)`;
+  14  a bug in guestdbg (please report it, with the output under GUESTDBG_DEBUG=1)`;
 
 export function exitCodeOf(end: GuestEnd): number {
   switch (end.kind) {

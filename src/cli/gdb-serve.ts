@@ -6,12 +6,11 @@ import { detectFeatures } from '../debugger/features.js';
 import type { StopEvent } from '../debugger/target.js';
 import { GdbServer, ListenError, parseListenSpec } from '../gdbstub/server.js';
 import { openHypervisor } from '../index.js';
-import { checkPvhElf, readImage } from '../machine/boot/loader.js';
 import { prepareGuest } from '../machine/boot/prepare.js';
-import { openSerialOutput, type SerialTarget } from '../machine/devices/serial-sink.js';
-import { describeEnd } from '../machine/guest-end.js';
+import type { SerialTarget } from '../machine/devices/serial-sink.js';
 import { ExitCode, exitCodeOf } from './exit-codes.js';
-import { UsageError } from './user-error.js';
+import { openSerial } from './options.js';
+import { reportEnd, UsageError } from './user-error.js';
 
 export interface GdbRunCommand {
   backend: BackendName;
@@ -19,6 +18,8 @@ export interface GdbRunCommand {
   serial: SerialTarget;
   cmdline: string;
   imagePath: string;
+  /** The image's bytes, already checked with checkPvhElf. */
+  image: Uint8Array;
   /** --gdb: tcp:HOST:PORT, :PORT or unix:PATH */
   listen: string;
   /** --wait-gdb: stay stopped at the entry point until gdb attaches and continues (QEMU's -S). */
@@ -32,6 +33,26 @@ export interface GdbRunCommand {
 
 const log = (line: string) => process.stderr.write(`guestdbg: ${line}\n`);
 
+/** The signals that end guestdbg by default; each still does, after the unix socket file is removed. */
+const ENDING_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** Removes the server's socket file on every way out (exit, an ending signal); returns the undo. */
+function removeSocketOnExit(server: GdbServer): () => void {
+  const cleanup = (): void => server.removeSocketFile();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    cleanup();
+    undo();
+    process.kill(process.pid, signal);
+  };
+  const undo = (): void => {
+    process.off('exit', cleanup);
+    for (const s of ENDING_SIGNALS) process.off(s, onSignal);
+  };
+  process.on('exit', cleanup);
+  for (const s of ENDING_SIGNALS) process.on(s, onSignal);
+  return undo;
+}
+
 /** Returns the process exit status once the guest has ended (or gdb killed it). */
 export async function runWithGdb(cmd: GdbRunCommand): Promise<number> {
   let spec: ReturnType<typeof parseListenSpec>;
@@ -40,13 +61,11 @@ export async function runWithGdb(cmd: GdbRunCommand): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const image = readImage(cmd.imagePath);
-  checkPvhElf(image, cmd.imagePath, cmd.memoryBytes);
   const hv = openHypervisor({ backend: cmd.backend });
-  const serial = openSerialOutput(cmd.serial);
+  const serial = openSerial(cmd.serial);
   const guest = prepareGuest({
     hypervisor: hv,
-    image,
+    image: cmd.image,
     imagePath: cmd.imagePath,
     memoryBytes: cmd.memoryBytes,
     cmdline: cmd.cmdline,
@@ -62,6 +81,7 @@ export async function runWithGdb(cmd: GdbRunCommand): Promise<number> {
     onEnd: (ev) => ended(ev),
   });
   const server = new GdbServer(dbg, { log });
+  const keepNoSocket = removeSocketOnExit(server);
   try {
     const where = await server.listen(spec).catch((e: unknown) => {
       throw e instanceof ListenError ? new UsageError(e.message) : e;
@@ -74,13 +94,14 @@ export async function runWithGdb(cmd: GdbRunCommand): Promise<number> {
     // Give gdb a moment to read the final W/X reply before the socket goes away.
     await new Promise((r) => setTimeout(r, 50));
     if (dbg.guestEnd) {
-      if (dbg.guestEnd.kind !== 'debug-exit' && dbg.guestEnd.kind !== 'reset') log(describeEnd(dbg.guestEnd));
+      reportEnd(dbg.guestEnd);
       return exitCodeOf(dbg.guestEnd);
     }
     log(last.kind === 'terminated' ? last.message : 'guest stopped');
     return ExitCode.Reset;
   } finally {
     server.close();
+    keepNoSocket();
     await dbg.close();
     serial.close();
     guest.vm.close();

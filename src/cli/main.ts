@@ -71,11 +71,19 @@ program
         throw new UsageError('--timeout does not apply under --gdb: the debugger decides when the guest runs');
       }
       // Validate the image before touching a backend, so a bad file is reported as such on every host.
-      const bytes = readImage(image);
+      const bytes = readImage(image, memoryBytes);
       checkPvhElf(bytes, image, memoryBytes);
       if (o.gdb !== undefined) {
         const { runWithGdb } = await import('./gdb-serve.js');
-        const gdbCmd = { backend, memoryBytes, serial, cmdline: o.cmdline, imagePath: image, listen: o.gdb };
+        const gdbCmd = {
+          backend,
+          memoryBytes,
+          serial,
+          cmdline: o.cmdline,
+          imagePath: image,
+          image: bytes,
+          listen: o.gdb,
+        };
         const flags = { waitGdb: o.waitGdb === true, kvmStyle: o.kvmStyleBreakpoints === true };
         process.exitCode = await runWithGdb({ ...gdbCmd, ...flags });
         return;

@@ -2,8 +2,13 @@
 import type { BackendName } from '../abi/index.js';
 import { PAGE_SIZE } from '../machine/boot/boot-vm.js';
 import { HIGH_MEMORY_START } from '../machine/boot/low-memory.js';
-import { parseSerialTarget, type SerialTarget } from '../machine/devices/serial-sink.js';
-import { UsageError } from './user-error.js';
+import {
+  openSerialOutput,
+  parseSerialTarget,
+  type SerialOutput,
+  type SerialTarget,
+} from '../machine/devices/serial-sink.js';
+import { UsageError, userPathError } from './user-error.js';
 
 const UNITS: Record<string, number> = { K: 1 << 10, M: 1 << 20, G: 1 << 30 };
 /** RAM is one block from guest-physical 0; it stops below the 3 GiB..4 GiB hole (KVM's TSS page lives there). */
@@ -34,11 +39,31 @@ export function parseSerial(text: string): SerialTarget {
   return t;
 }
 
-/** --timeout SECONDS: a positive number; undefined = no limit. */
+/** Opens --serial's target; a failure to open the named file is the user's to fix (status 2). */
+export function openSerial(target: SerialTarget): SerialOutput {
+  const warn = (line: string): void => {
+    process.stderr.write(`guestdbg: ${line}\n`);
+  };
+  try {
+    return openSerialOutput(target, warn);
+  } catch (err) {
+    throw target.kind === 'file' ? userPathError(`--serial file:${target.path}`, err) : err;
+  }
+}
+
+/** The longest --timeout: a year; a longer deadline is no deadline (omit the option). */
+export const MAX_TIMEOUT_SECONDS = 365 * 24 * 3600;
+
+/** --timeout SECONDS: a decimal number from 0.001 to a year; undefined = no limit. Returns milliseconds. */
 export function parseTimeout(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  const s = Number(text);
-  if (!Number.isFinite(s) || s <= 0)
-    throw new UsageError(`--timeout '${text}' is not a positive number of seconds; write e.g. --timeout 10`);
-  return Math.round(s * 1000);
+  const s = /^\s*\d*\.?\d+(e[+-]?\d+)?\s*$/i.test(text) ? Number(text) : Number.NaN;
+  const ms = Math.round(s * 1000);
+  if (!(ms >= 1))
+    throw new UsageError(`--timeout '${text}' is not a number of seconds of at least 0.001; write e.g. --timeout 10`);
+  if (s > MAX_TIMEOUT_SECONDS)
+    throw new UsageError(
+      `--timeout '${text}' is more than a year (${MAX_TIMEOUT_SECONDS} s); omit --timeout to run without a limit`,
+    );
+  return ms;
 }

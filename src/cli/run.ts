@@ -2,12 +2,13 @@
 
 import type { BackendName } from '../abi/index.js';
 import { bootPvh } from '../machine/boot/boot-vm.js';
-import { openSerialOutput, type SerialTarget } from '../machine/devices/serial-sink.js';
-import { describeEnd } from '../machine/guest-end.js';
+import type { SerialTarget } from '../machine/devices/serial-sink.js';
 import { Machine } from '../machine/machine.js';
 import { openBackend } from '../open.js';
 import { exitCodeOf } from './exit-codes.js';
+import { openSerial } from './options.js';
 import { formatStats } from './stats.js';
+import { reportEnd } from './user-error.js';
 
 export interface RunCommand {
   backend: BackendName;
@@ -24,16 +25,15 @@ export interface RunCommand {
 
 /** Returns the process exit status. */
 export async function runCommand(cmd: RunCommand): Promise<number> {
+  const serial = openSerial(cmd.serial);
   const hv = await openBackend({ backend: cmd.backend });
   const vm = hv.createVm();
-  const serial = openSerialOutput(cmd.serial);
   try {
     const booted = bootPvh(vm, { imagePath: cmd.imagePath, image: cmd.image }, cmd.memoryBytes, cmd.cmdline);
     const machine = await Machine.create({ vm, vcpus: [booted.entry], serial: serial.write });
     try {
       const end = await machine.runToEnd(cmd.timeoutMs);
-      // A debug-exit or a reset is the guest's own ending: its status speaks; anything else gets a sentence.
-      if (end.kind !== 'debug-exit' && end.kind !== 'reset') process.stderr.write(`guestdbg: ${describeEnd(end)}\n`);
+      reportEnd(end);
       if (cmd.stats) process.stderr.write(formatStats(await machine.stats(0)));
       return exitCodeOf(end);
     } finally {

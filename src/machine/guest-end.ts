@@ -7,8 +7,11 @@ export type GuestEnd =
   | { kind: 'reset' }
   /** KVM_EXIT_SHUTDOWN: a triple fault. */
   | { kind: 'shutdown'; rip: bigint }
-  /** KVM_EXIT_INTERNAL_ERROR (e.g. suberror 1: the instruction could not be emulated). */
-  | { kind: 'internal-error'; suberror: number; rip: bigint }
+  /**
+   * KVM_EXIT_INTERNAL_ERROR (e.g. suberror 1: the instruction could not be emulated). On emu `cause` is the
+   * host exception behind it (its first line) and `stack` its full text: a bug in guestdbg, not the guest's.
+   */
+  | { kind: 'internal-error'; suberror: number; rip: bigint; cause?: string; stack?: string }
   /** KVM_EXIT_FAIL_ENTRY: the vCPU state was refused by the hardware. */
   | { kind: 'fail-entry'; reason: bigint }
   /** An exit reason the machine has no use for (e.g. a debug exit while nobody debugs). */
@@ -32,7 +35,9 @@ export function describeEnd(end: GuestEnd): string {
     case 'shutdown':
       return `guest triple-faulted (KVM_EXIT_SHUTDOWN) near rip ${hex(end.rip)}; check its IDT/GDT setup`;
     case 'internal-error':
-      return `internal error suberror ${end.suberror} at rip ${hex(end.rip)} (KVM_EXIT_INTERNAL_ERROR); the backend could not run that instruction`;
+      return end.cause === undefined
+        ? `internal error suberror ${end.suberror} at rip ${hex(end.rip)} (KVM_EXIT_INTERNAL_ERROR); the backend could not run that instruction`
+        : `internal error at rip ${hex(end.rip)} (KVM_EXIT_INTERNAL_ERROR): the emulator failed with ${end.cause}`;
     case 'fail-entry':
       return `vCPU entry failed (KVM_EXIT_FAIL_ENTRY, hardware reason ${hex(end.reason)}); the vCPU state is invalid`;
     case 'unexpected-exit':

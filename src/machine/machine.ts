@@ -7,6 +7,7 @@ import type { EntryState } from './boot/pvh-entry.js';
 import type { ByteSink } from './devices/uart16550.js';
 import type { GuestEnd } from './guest-end.js';
 import { InlineVcpu } from './threads/inline-vcpu.js';
+import { setLongTimeout } from './threads/long-timeout.js';
 import { Control, type RemoteMethod, type VcpuRunStats, type WorkerStop } from './threads/protocol.js';
 import type { HostEvents, StopRequest, VcpuHost } from './threads/vcpu-host.js';
 
@@ -88,15 +89,15 @@ export class Machine {
     const queued = this.events.shift();
     if (queued) return queued;
     return new Promise<MachineEvent>((resolve, reject) => {
-      const timer =
+      const cancel =
         timeoutMs === undefined
           ? undefined
-          : setTimeout(() => {
+          : setLongTimeout(() => {
               this.eventWaiter = undefined;
               reject(new MachineTimeoutError(timeoutMs));
             }, timeoutMs);
       this.eventWaiter = (e) => {
-        if (timer) clearTimeout(timer);
+        cancel?.();
         resolve(e);
       };
     });

@@ -10,13 +10,15 @@ import { freeTcpPort } from '../../support/qemu-runner.js';
 
 export interface StubProcess {
   port: number;
+  pid: number;
   /** The process exit status once it ends. */
   exited: Promise<number | null>;
   stderr(): string;
   /** Resolves once the stub has logged the end of `count` gdb connections in all: only then may the next
    *  debugger attach (gdb's process can exit before the stub has seen its connection close). */
   disconnects(count: number): Promise<void>;
-  kill(): void;
+  /** SIGKILL unless another signal is named. */
+  kill(signal?: NodeJS.Signals): void;
 }
 
 const DISCONNECTED = 'gdb: disconnected';
@@ -27,10 +29,13 @@ const START_TIMEOUT_MS = 60_000;
  *  outlasts it; guests/loop.elf ends within a second on the compiled emu): its name, `run` options, loop label. */
 export const SPINNING = { guest: 'bench/loop', args: ['--cmdline', 'n=1000000000000'], body: 'bench_loop_body' };
 
-/** Starts guestdbg serving guests/<guest>.elf on a free loopback port; `extra` are more `run` options. */
-export async function startStub(guest: string, extra: readonly string[] = []): Promise<StubProcess> {
-  const port = await freeTcpPort();
-  const args = ['dist/bundle/cli/main.js', 'run', '--serial', 'none', '--gdb', `tcp:127.0.0.1:${port}`, ...extra];
+/**
+ * Starts guestdbg serving guests/<guest>.elf on `listen` (default: a free loopback port); `extra` are more
+ * `run` options. `port` is the one the stub reports (0 for a unix socket).
+ */
+export async function startStub(guest: string, extra: readonly string[] = [], listen?: string): Promise<StubProcess> {
+  const where = listen ?? `tcp:127.0.0.1:${await freeTcpPort()}`;
+  const args = ['dist/bundle/cli/main.js', 'run', '--serial', 'none', '--gdb', where, ...extra];
   const child = spawn(process.execPath, [...args, `guests/${guest}.elf`], {
     cwd: repoRoot(),
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -44,12 +49,21 @@ export async function startStub(guest: string, extra: readonly string[] = []): P
       await new Promise((r) => setTimeout(r, 10));
     }
   };
-  const stub: StubProcess = { port, exited, stderr: () => err, disconnects, kill: () => child.kill('SIGKILL') };
+  const stub: StubProcess = {
+    port: 0,
+    pid: child.pid ?? 0,
+    exited,
+    stderr: () => err,
+    disconnects,
+    kill: (signal = 'SIGKILL') => child.kill(signal),
+  };
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`guestdbg's stub did not start: ${err}`)), START_TIMEOUT_MS);
     child.stderr.on('data', (chunk: Buffer) => {
       err += chunk.toString();
-      if (err.includes('gdb stub on')) {
+      const on = /gdb stub on (\S+?);/.exec(err);
+      if (on) {
+        stub.port = Number(/:(\d+)$/.exec(on[1]!)?.[1] ?? 0);
         clearTimeout(timer);
         resolve();
       }
@@ -69,4 +83,14 @@ export function symbol(guest: string, name: string): bigint {
   const v = readSymbols(r, h, readSectionHeaders(r, h)).get(name);
   assert.ok(v !== undefined, `${guest}.elf has no symbol ${name}`);
   return v;
+}
+
+/** A process's resident set size in bytes (Linux /proc/PID/status VmRSS); undefined once it is gone. */
+export function rssOf(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -28,7 +28,7 @@ export function bootPvh(vm: Vm, src: BootSource, memoryBytes: number, cmdline = 
     throw new RangeError(`memory size ${memoryBytes} must be a multiple of ${PAGE_SIZE} bytes and at least 1 MiB`);
   }
   const path = src.imagePath ?? '<image>';
-  const bytes = src.image ?? readImage(path);
+  const bytes = src.image ?? readImage(path, memoryBytes);
   // No-ops on emu; VMX needs them before the first vCPU runs.
   vm.setTssAddr(KVM_TSS_ADDR);
   vm.setIdentityMapAddr(KVM_IDENTITY_MAP_ADDR);

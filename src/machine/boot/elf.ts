@@ -184,13 +184,16 @@ export interface ElfNote {
   desc: Uint8Array;
 }
 
-/** Notes are { namesz, descsz, type, name (4-aligned), desc (4-aligned) }, the same layout in both classes. */
-export function readNotes(r: ElfBytes, offset: number, size: number): ElfNote[] {
+/** Reads at most `limit` notes; more is an ElfFormatError (images carry a handful; this bounds the work). */
+export function readNotes(r: ElfBytes, offset: number, size: number, limit: number): ElfNote[] {
+  // Notes are { namesz, descsz, type, name (4-aligned), desc (4-aligned) }, the same layout in both classes.
   const notes: ElfNote[] = [];
-  const align4 = (n: number): number => (n + 3) & ~3;
+  const align4 = (n: number): number => n + ((4 - (n % 4)) % 4);
+  const decoder = new TextDecoder();
   let o = offset;
   const end = offset + size;
   while (o + 12 <= end) {
+    if (notes.length === limit) throw new ElfFormatError(`more than ${limit} notes`);
     const namesz = r.u32(o, 'note namesz');
     const descsz = r.u32(o + 4, 'note descsz');
     const type = r.u32(o + 8, 'note type');
@@ -201,30 +204,46 @@ export function readNotes(r: ElfBytes, offset: number, size: number): ElfNote[] 
     }
     // The name includes its NUL terminator.
     const nameBytes = r.bytes.subarray(nameOff, nameOff + Math.max(0, namesz - 1));
-    notes.push({ owner: new TextDecoder().decode(nameBytes), type, desc: r.bytes.subarray(descOff, descOff + descsz) });
+    notes.push({ owner: decoder.decode(nameBytes), type, desc: r.bytes.subarray(descOff, descOff + descsz) });
     o = descOff + align4(descsz);
   }
   return notes;
 }
 
-/** Symbols of .symtab by name (st_value); the first definition of a name wins. */
+/** A symbol name longer than this is skipped (a corrupt or hostile string table, not a real symbol). */
+export const MAX_SYMBOL_NAME = 1024;
+/** Name bytes kept in all: a bound on memory whatever the image claims (a large kernel needs a few MiB). */
+export const MAX_SYMBOL_BYTES = 32 << 20;
+
+/**
+ * Symbols of .symtab by name (st_value); the first definition of a name wins. Never throws: entries and names
+ * outside the file, names without a NUL within MAX_SYMBOL_NAME bytes, and anything past MAX_SYMBOL_BYTES
+ * of names are skipped.
+ */
 export function readSymbols(r: ElfBytes, h: ElfHeader, sections: SectionHeader[]): Map<string, bigint> {
   const symbols = new Map<string, bigint>();
   const decoder = new TextDecoder();
+  const fileEnd = r.bytes.length;
+  // gABI: Elf32_Sym is 16 bytes (st_value at 4), Elf64_Sym 24 (st_value at 8); a smaller sh_entsize is corrupt.
+  const symSize = h.is64 ? 24 : 16;
+  let budget = MAX_SYMBOL_BYTES;
   for (const s of sections) {
     if (s.type !== ShType.Symtab) continue;
     const strtab = sections[s.link];
     if (!strtab) continue;
-    const entsize = s.entsize || (h.is64 ? 24 : 16);
-    for (let o = s.offset; o + entsize <= s.offset + s.size; o += entsize) {
+    const entsize = Math.max(s.entsize, symSize);
+    const tableEnd = Math.min(s.offset + s.size, fileEnd);
+    const strEnd = Math.min(strtab.offset + strtab.size, fileEnd);
+    for (let o = s.offset; o + symSize <= tableEnd; o += entsize) {
       const nameOff = r.u32(o, 'st_name');
-      const value = h.is64 ? r.u64(o + 8, 'st_value') : BigInt(r.u32(o + 4, 'st_value'));
-      if (nameOff === 0) continue;
       const start = strtab.offset + nameOff;
-      let end = start;
-      while (end < r.bytes.length && end < strtab.offset + strtab.size && r.bytes[end] !== 0) end++;
-      const name = decoder.decode(r.bytes.subarray(start, end));
-      if (name && !symbols.has(name)) symbols.set(name, value);
+      if (nameOff === 0 || start >= strEnd) continue;
+      const len = r.bytes.subarray(start, Math.min(start + MAX_SYMBOL_NAME + 1, strEnd)).indexOf(0);
+      if (len <= 0 || len > budget) continue;
+      const name = decoder.decode(r.bytes.subarray(start, start + len));
+      if (symbols.has(name)) continue;
+      budget -= len;
+      symbols.set(name, h.is64 ? r.u64(o + 8, 'st_value') : BigInt(r.u32(o + 4, 'st_value')));
     }
   }
   return symbols;

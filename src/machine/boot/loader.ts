@@ -1,6 +1,6 @@
 // PVH ELF loader: validates an image and copies its PT_LOAD segments to their physical addresses
 // (Xen docs/misc/pvh.pandoc: the entry point is the XEN_ELFNOTE_PHYS32_ENTRY note, not e_entry).
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { GuestImageError } from '../../abi/index.js';
 import {
   ElfBytes,
@@ -27,6 +27,8 @@ export const XEN_ELFNOTE_PHYS32_ENTRY = 18;
 const MIB = 1024 * 1024;
 /** How much of a non-ELF file is inspected to tell text from binary. */
 const SNIFF_BYTES = 512;
+/** Notes read in all, over every PT_NOTE segment and SHT_NOTE section (a PVH kernel carries about twenty). */
+const MAX_NOTES = 4096;
 
 export interface LoadedSegment {
   paddr: number;
@@ -38,23 +40,58 @@ export interface LoadedImage {
   /** PVH 32-bit entry point, physical. */
   entry: number;
   segments: LoadedSegment[];
-  /** .symtab symbols by name, for the demo and tests. */
-  symbols: Map<string, bigint>;
+  /** .symtab symbols by name, for the demo and tests; read on first use (a plain run never needs them). */
+  readonly symbols: Map<string, bigint>;
   /** Highest loaded byte + 1 (physical). */
   end: number;
 }
 
-/** Reads an image file; a missing or unreadable file becomes one GuestImageError sentence. */
-export function readImage(path: string): Uint8Array {
+/**
+ * Reads an image file of at most `maxBytes` (the guest's RAM: no loadable image can be larger). Anything but a
+ * regular file (a device such as /dev/zero, a FIFO) and any read error become one GuestImageError sentence.
+ */
+export function readImage(path: string, maxBytes: number): Uint8Array {
+  let fd: number;
   try {
-    return readFileSync(path);
+    // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below; files ignore the flag).
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new GuestImageError(path, 'no such file; check the path to the guest image');
-    if (code === 'EISDIR') throw new GuestImageError(path, 'is a directory, not a guest image; pass an ELF file');
-    if (code === 'EACCES') throw new GuestImageError(path, 'permission denied; make the file readable');
-    throw new GuestImageError(path, `cannot read the file (${code ?? String(err)})`);
+    throw imageFileError(path, err);
   }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw imageFileError(path, Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
+    if (!st.isFile()) {
+      throw new GuestImageError(path, 'is not a regular file (a device, FIFO or socket); pass an ELF file');
+    }
+    if (st.size > maxBytes) {
+      throw new GuestImageError(
+        path,
+        `is ${Math.ceil(st.size / MIB)} MiB, more than the ${Math.floor(maxBytes / MIB)} MiB of guest RAM it must fit in; raise --memory or strip it (objcopy --strip-debug)`,
+      );
+    }
+    // Exactly the size fstat gave: a file that grows meanwhile cannot make this read more.
+    const bytes = new Uint8Array(st.size);
+    let got = 0;
+    while (got < bytes.length) {
+      const n = readSync(fd, bytes, got, bytes.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return bytes.subarray(0, got);
+  } catch (err) {
+    throw err instanceof GuestImageError ? err : imageFileError(path, err);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function imageFileError(path: string, err: unknown): GuestImageError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new GuestImageError(path, 'no such file; check the path to the guest image');
+  if (code === 'EISDIR') return new GuestImageError(path, 'is a directory, not a guest image; pass an ELF file');
+  if (code === 'EACCES') return new GuestImageError(path, 'permission denied; make the file readable');
+  return new GuestImageError(path, `cannot read the file (${code ?? String(err)}); check the path`);
 }
 
 function looksLikeText(bytes: Uint8Array): boolean {
@@ -67,13 +104,12 @@ const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
 
 function notesOf(r: ElfBytes, h: ElfHeader, sections: SectionHeader[]): ElfNote[] {
   const notes: ElfNote[] = [];
-  for (const ph of readProgramHeaders(r, h)) {
-    if (ph.type === PhType.Note) notes.push(...readNotes(r, ph.offset, ph.filesz));
-  }
+  const read = (offset: number, size: number): void => {
+    notes.push(...readNotes(r, offset, size, MAX_NOTES - notes.length));
+  };
+  for (const ph of readProgramHeaders(r, h)) if (ph.type === PhType.Note) read(ph.offset, ph.filesz);
   // Images without PT_NOTE may still carry the note in a SHT_NOTE section (QEMU looks at both).
-  if (notes.length === 0) {
-    for (const s of sections) if (s.type === ShType.Note) notes.push(...readNotes(r, s.offset, s.size));
-  }
+  if (notes.length === 0) for (const s of sections) if (s.type === ShType.Note) read(s.offset, s.size);
   return notes;
 }
 
@@ -128,8 +164,7 @@ export function loadPvhElf(image: Uint8Array, path: string, ram: Uint8Array, ram
     ram.set(image.subarray(off, off + seg.filesz), at);
     ram.fill(0, at + seg.filesz, at + seg.memsz);
   });
-  const { fileOffsets: _, ...loaded } = checked;
-  return loaded;
+  return checked;
 }
 
 function checkElf(image: Uint8Array, path: string, ramSize: number, ramBase: bigint): CheckedImage {
@@ -177,5 +212,31 @@ function checkElf(image: Uint8Array, path: string, ramSize: number, ramBase: big
     fileOffsets.push(ph.offset);
     end = Math.max(end, Number(segEnd));
   }
-  return { entry, segments, symbols: readSymbols(r, h, sections), end, fileOffsets };
+  checkNoOverlap(path, segments);
+  let symbols: Map<string, bigint> | undefined;
+  return {
+    entry,
+    segments,
+    get symbols() {
+      symbols ??= readSymbols(r, h, sections);
+      return symbols;
+    },
+    end,
+    fileOffsets,
+  };
+}
+
+/** gABI: loadable segments do not overlap; refusing overlaps also bounds the copying to the RAM size. */
+function checkNoOverlap(path: string, segments: LoadedSegment[]): void {
+  const sorted = [...segments].sort((a, b) => a.paddr - b.paddr);
+  for (let i = 1; i < sorted.length; i++) {
+    const prev = sorted[i - 1]!;
+    const seg = sorted[i]!;
+    if (seg.paddr < prev.paddr + prev.memsz) {
+      throw new GuestImageError(
+        path,
+        `segments at ${hex(prev.paddr)} and ${hex(seg.paddr)} overlap in physical memory; the ELF is corrupt`,
+      );
+    }
+  }
 }

@@ -34,8 +34,12 @@ export function handleExit(vcpu: Vcpu, bus: IoBus, exit: Exit): GuestEnd | undef
     }
     case ExitReason.Shutdown:
       return { kind: 'shutdown', rip: vcpu.getRegs().rip };
-    case ExitReason.InternalError:
-      return { kind: 'internal-error', suberror: exit.suberror, rip: vcpu.getRegs().rip };
+    case ExitReason.InternalError: {
+      const rip = vcpu.getRegs().rip;
+      const stack = vcpu.internalError?.();
+      if (!stack) return { kind: 'internal-error', suberror: exit.suberror, rip };
+      return { kind: 'internal-error', suberror: exit.suberror, rip, cause: stack.split('\n')[0], stack };
+    }
     case ExitReason.FailEntry:
       return { kind: 'fail-entry', reason: exit.hardwareEntryFailureReason };
     default:

@@ -19,6 +19,31 @@ export interface TestElf {
   pvhEntry?: number;
   /** 4 or 8 (Linux writes 8 on x86-64). */
   pvhDescBytes?: 4 | 8;
+  /** Sections after the null one (index 1..), with a section header table at the end of the file. */
+  sections?: TestSection[];
+}
+
+export interface TestSection {
+  type: number;
+  data: Uint8Array;
+  /** sh_link: for SHT_SYMTAB, the index of its string table. */
+  link?: number;
+  entsize?: number;
+}
+
+const SHDR = { 32: 40, 64: 64 } as const;
+
+/** A .symtab whose entries' st_name are `nameOffsets` (st_value = the index), for the given class. */
+export function symtab(cls: 32 | 64, nameOffsets: number[]): Uint8Array {
+  const size = cls === 64 ? 24 : 16;
+  const out = new Uint8Array(size * nameOffsets.length);
+  const v = new DataView(out.buffer);
+  nameOffsets.forEach((name, i) => {
+    v.setUint32(i * size, name, true);
+    if (cls === 64) v.setBigUint64(i * size + 8, BigInt(i), true);
+    else v.setUint32(i * size + 4, i, true);
+  });
+  return out;
 }
 
 const EHDR = { 32: 52, 64: 64 } as const;
@@ -52,6 +77,14 @@ export function buildElf(spec: TestElf): Uint8Array {
     off += s.data.length;
     return o;
   });
+  const sectionOffs = (spec.sections ?? []).map((sec) => {
+    const o = off;
+    off += sec.data.length;
+    return o;
+  });
+  const shnum = spec.sections ? spec.sections.length + 1 : 0;
+  const shoff = off;
+  off += shnum * SHDR[spec.cls];
   const out = new Uint8Array(off);
   const v = new DataView(out.buffer);
   out.set([0x7f, 0x45, 0x4c, 0x46, is64 ? ElfClass.Elf64 : ElfClass.Elf32, 1, 1], 0);
@@ -101,6 +134,33 @@ export function buildElf(spec: TestElf): Uint8Array {
     }
   });
   if (notes) out.set(notes, noteOff);
+  (spec.sections ?? []).forEach((sec, i) => {
+    out.set(sec.data, sectionOffs[i]!);
+    const o = shoff + (i + 1) * SHDR[spec.cls];
+    v.setUint32(o + 4, sec.type, true);
+    if (is64) {
+      v.setBigUint64(o + 24, BigInt(sectionOffs[i]!), true);
+      v.setBigUint64(o + 32, BigInt(sec.data.length), true);
+      v.setUint32(o + 40, sec.link ?? 0, true);
+      v.setBigUint64(o + 56, BigInt(sec.entsize ?? 0), true);
+    } else {
+      v.setUint32(o + 16, sectionOffs[i]!, true);
+      v.setUint32(o + 20, sec.data.length, true);
+      v.setUint32(o + 24, sec.link ?? 0, true);
+      v.setUint32(o + 36, sec.entsize ?? 0, true);
+    }
+  });
+  if (shnum > 0) {
+    if (is64) {
+      v.setBigUint64(40, BigInt(shoff), true);
+      v.setUint16(58, SHDR[64], true);
+      v.setUint16(60, shnum, true);
+    } else {
+      v.setUint32(32, shoff, true);
+      v.setUint16(46, SHDR[32], true);
+      v.setUint16(48, shnum, true);
+    }
+  }
   spec.segments.forEach((s, i) => {
     out.set(s.data, dataOffs[i]!);
   });

@@ -53,6 +53,25 @@ describe('handleExit', { skip }, () => {
     vm.close();
   });
 
+  it('an internal error caused by a host exception names it, with its stack (issue 12 item 2)', () => {
+    const { vm, vcpu, bus } = setup(2n);
+    // A real host exception inside the emulator's run loop: the instruction step itself throws.
+    (vcpu as unknown as { cpu: { step(): void } }).cpu.step = () => {
+      throw new TypeError('step exploded');
+    };
+    const exit = vcpu.run();
+    assert.equal(exit.reason, ExitReason.InternalError);
+    const end = handleExit(vcpu, bus, exit);
+    assert.ok(end?.kind === 'internal-error', `ended as ${end?.kind}`);
+    assert.equal(end.cause, 'step exploded');
+    assert.match(end.stack ?? '', /TypeError: step exploded\n\s+at /);
+    assert.match(
+      describeEnd(end),
+      /internal error at rip 0x1234 \(KVM_EXIT_INTERNAL_ERROR\): the emulator failed with step exploded$/,
+    );
+    vm.close();
+  });
+
   it('I/O goes to the bus; unbacked MMIO reads all ones and writes vanish; both keep running', () => {
     const { vm, vcpu, bus } = setup(2n);
     const mmio: Exit = {
