@@ -500,8 +500,8 @@ export class CpuMem extends CpuState {
     return true;
   }
 
-  /** Byte at linear `la` for execution (checks X rights; MMIO code reads as 0xff... never: it is #UD'd by
-   *  the decoder seeing an invalid stream would be wrong, so it exits like KVM's emulation failure). */
+  /** Byte at linear `la` for execution (checks X rights). Memory no RAM region backs reads as 0xff, as data
+   *  reads of it do (README: unbacked memory floats to all ones), so code there is FF FF: #UD. */
   fetchByte(la: number): number {
     const vpn = Math.floor(la / 4096);
     if (vpn === this.fetchVpn) return this.ram[this.fetchOff + (la & 0xfff)]!;
