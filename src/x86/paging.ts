@@ -60,8 +60,16 @@ const PS = 0x80;
 const G = 0x100;
 /** XD is bit 63: bit 31 of the high word. */
 const XD_HI = 0x80000000;
-/** MAXPHYADDR = 40 (QEMU's TCG default): entry bits 40-51 are reserved. */
-const RSVD_HI_ADDR = 0x000fff00;
+/** Physical-address width the emu CPU reports in CPUID 0x80000008 (QEMU's TCG default). */
+export const MAXPHYADDR = 40;
+/** "Reserved bits ... bits 51:MAXPHYADDR" of an entry, as bits of its high word (§4.4.2, §4.5.4). */
+const RSVD_HI_ADDR = 0x000fffff & ~((1 << (MAXPHYADDR - 32)) - 1);
+/** Address bits 31:12 of an entry; `>>> 0` keeps frames at 2 GiB and above positive (JS bit operators are
+ *  signed 32-bit). */
+const FRAME_LO = 0xfffff000;
+/** 32-bit paging, 4 MiB page with PSE-36 (table 4-4, M = min(MAXPHYADDR, 40)): bits 20:13 are address bits
+ *  39:32; bits 21:(M-19) are reserved. */
+const PSE36_RSVD = 0x3fe000 & ~(((1 << (Math.min(MAXPHYADDR, 40) - 32)) - 1) << 13);
 
 export function pagingEnabled(s: PagingState): boolean {
   return (s.cr0 & CR0.PG) !== 0;
@@ -106,19 +114,20 @@ export function walk(
 
   if ((s.cr4 & CR4.PAE) === 0) {
     // 32-bit paging (§4.3): two levels of 4-byte entries, 4 MiB pages with CR4.PSE.
-    const pdePa = (s.cr3 & 0xfffff000) + ((lo32 >>> 22) << 2);
+    const pdePa = ((s.cr3 & FRAME_LO) >>> 0) + ((lo32 >>> 22) << 2);
     const pde = mem.read32(pdePa);
     if ((pde & P) === 0) return fault(out, 0, access, s);
     writable = (pde & RW) !== 0;
     user = (pde & US) !== 0;
     used[nUsed++] = pdePa;
     if ((pde & PS) !== 0 && (s.cr4 & CR4.PSE) !== 0) {
+      if ((pde & PSE36_RSVD) !== 0) return fault(out, PfErr.RSVD | PfErr.P, access, s);
       leafLo = pde;
       leafPa = pdePa;
       pageSize = 4 << 20;
-      frame = (pde & 0xffc00000) >>> 0;
+      frame = ((pde & 0xffc00000) >>> 0) + ((pde >>> 13) & 0xff) * TWO32;
     } else {
-      const ptePa = (pde & 0xfffff000) + (((lo32 >>> 12) & 0x3ff) << 2);
+      const ptePa = ((pde & FRAME_LO) >>> 0) + (((lo32 >>> 12) & 0x3ff) << 2);
       const pte = mem.read32(ptePa);
       if ((pte & P) === 0) return fault(out, 0, access, s);
       writable &&= (pte & RW) !== 0;
@@ -126,7 +135,7 @@ export function walk(
       used[nUsed++] = ptePa;
       leafLo = pte;
       leafPa = ptePa;
-      frame = (pte & 0xfffff000) >>> 0;
+      frame = (pte & FRAME_LO) >>> 0;
     }
   } else {
     const long = (s.efer & EFER.LMA) !== 0 || (s.efer & EFER.LME) !== 0;
@@ -137,12 +146,12 @@ export function walk(
       level = 4;
     } else {
       // PAE paging (§4.4): CR3 bits 31:5 locate four PDPTEs; bits 31:30 of the address pick one.
-      const pdptePa = (s.cr3 & 0xffffffe0) + ((lo32 >>> 30) << 3);
+      const pdptePa = ((s.cr3 & 0xffffffe0) >>> 0) + ((lo32 >>> 30) << 3);
       const lo = mem.read32(pdptePa);
       const hi = mem.read32(pdptePa + 4);
       if ((lo & P) === 0) return fault(out, 0, access, s);
       if ((hi & RSVD_HI_ADDR) !== 0 || (lo & 0x1e6) !== 0) return fault(out, PfErr.RSVD | PfErr.P, access, s);
-      table = (lo & 0xfffff000) + (hi & 0xfffff) * TWO32;
+      table = ((lo & FRAME_LO) >>> 0) + (hi & 0xfffff) * TWO32;
       level = 2;
     }
     for (;;) {
@@ -162,7 +171,7 @@ export function walk(
       user &&= (lo & US) !== 0;
       if (nxe && (hi & XD_HI) !== 0) nx = true;
       used[nUsed++] = ePa;
-      const base = (lo & 0xfffff000) + (hi & 0xfffff) * TWO32;
+      const base = ((lo & FRAME_LO) >>> 0) + (hi & 0xfffff) * TWO32;
       if (level === 1 || (lo & PS) !== 0) {
         if (level === 3) {
           // 1 GiB page: bits 29:13 of the entry are reserved.

@@ -122,17 +122,18 @@ function writeIdt64(view: DataView, ram: Uint8Array): void {
   }
 }
 
-function newGuest(): Guest {
+function newGuest(ramSize = RAM_SIZE): Guest {
   const hv = openHypervisor({ backend: 'emu' });
   const vm = hv.createVm();
-  const ram = vm.addMemory({ guestPhysAddr: 0n, size: RAM_SIZE });
+  const ram = vm.addMemory({ guestPhysAddr: 0n, size: ramSize });
   const vcpu = vm.createVcpu(0);
   return { hv, vm, vcpu, ram, view: new DataView(ram.buffer, ram.byteOffset, ram.byteLength) };
 }
 
-/** A vCPU in 64-bit mode at CPL 0 with `code` at CODE, rsp = STACK_TOP, identity paging for the first GiB. */
-export function longModeGuest(code: Uint8Array): Guest {
-  const g = newGuest();
+/** A vCPU in 64-bit mode at CPL 0 with `code` at CODE, rsp = STACK_TOP, identity paging for the first GiB
+ *  (RAM_SIZE bytes of RAM at guest-physical 0 unless `ramSize` says otherwise). */
+export function longModeGuest(code: Uint8Array, ramSize = RAM_SIZE): Guest {
+  const g = newGuest(ramSize);
   const { view, ram } = g;
   // PML4[0] -> PDPT at 0x2000; PDPT[0] -> PD at 0x3000; PD: 512 x 2 MiB pages, R/W, U/S.
   view.setBigUint64(PML4, 0x2000n | 7n, true);

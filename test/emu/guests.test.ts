@@ -9,7 +9,7 @@ import { openHypervisor } from '../../src/index.js';
 import { prepareGuest } from '../../src/machine/boot/prepare.js';
 import { runToEnd } from '../../src/machine/threads/run-to-end.js';
 import { qemuPresent, runQemu } from '../../support/qemu-runner.js';
-import { listGuests } from '../guests/guest-catalog.js';
+import { guestMemoryBytes, listGuests, qemuMemoryArgs } from '../guests/guest-catalog.js';
 
 /** Guests too long for one test run in the interpreter alone (GUESTDBG_EMU_JIT=off): name -> reason. */
 const SLOW: Record<string, string> =
@@ -21,12 +21,12 @@ const SLOW: Record<string, string> =
 
 const haveQemu = qemuPresent();
 
-function runOnEmu(elf: string): { serial: string; status: number | undefined; end: string } {
+function runOnEmu(elf: string, memoryBytes: number): { serial: string; status: number | undefined; end: string } {
   let serial = '';
   const g = prepareGuest({
     hypervisor: openHypervisor({ backend: 'emu' }),
     imagePath: elf,
-    memoryBytes: 64 << 20,
+    memoryBytes,
     serial: (b) => {
       serial += Buffer.from(b).toString('latin1');
     },
@@ -46,12 +46,12 @@ function runOnEmu(elf: string): { serial: string; status: number | undefined; en
 describe('guests on emu match QEMU', () => {
   for (const guest of listGuests()) {
     it(guest.name, { skip: SLOW[guest.name] ?? false }, async () => {
-      const emu = runOnEmu(guest.elf);
+      const emu = runOnEmu(guest.elf, guestMemoryBytes(guest, 64 << 20));
       if (guest.expectedSerial !== undefined) assert.equal(emu.serial, guest.expectedSerial, `serial of ${guest.name}`);
       if (guest.expectedStatus !== undefined)
         assert.equal(emu.status, guest.expectedStatus, `exit of ${guest.name}: ${emu.end}`);
       if (haveQemu) {
-        const q = await runQemu(guest.elf, { timeoutMs: 20_000 });
+        const q = await runQemu(guest.elf, { timeoutMs: 20_000, extraArgs: qemuMemoryArgs(guest) });
         assert.equal(q.timedOut, false, 'QEMU timed out');
         assert.equal(emu.serial, q.stdout.replace(/\r\n/g, '\n'), `serial of ${guest.name} vs QEMU`);
         assert.equal(emu.status, q.status, `exit status of ${guest.name} vs QEMU (emu end: ${emu.end})`);

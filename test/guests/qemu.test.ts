@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { repoRoot } from '../../scripts/build-guests.js';
 import { EMU_CONFIG } from '../../src/backends/emu/config.js';
 import { qemuPresent, type RunResult, runCommand, runQemu } from '../../support/qemu-runner.js';
-import { type GuestInfo, listGuests } from './guest-catalog.js';
+import { type GuestInfo, listGuests, qemuMemoryArgs } from './guest-catalog.js';
 
 const GUEST_TIMEOUT_MS = 60_000;
 // loop.elf executes ~400 M instructions: 0.2 s in QEMU TCG, ~0.6 s with the emu's block compiler, about
@@ -28,7 +28,8 @@ function describe(r: RunResult): string {
 }
 
 function runGuestdbg(g: GuestInfo, timeoutMs: number): Promise<RunResult> {
-  return runCommand(process.execPath, [cli, 'run', '--backend', 'emu', '--serial', 'stdio', g.elf], {
+  const memory = g.memory === undefined ? [] : ['--memory', g.memory];
+  return runCommand(process.execPath, [cli, 'run', '--backend', 'emu', '--serial', 'stdio', ...memory, g.elf], {
     cwd: root,
     timeoutMs,
   });
@@ -39,7 +40,7 @@ const qemuResults = new Map<string, Promise<RunResult>>();
 function qemuResult(g: GuestInfo): Promise<RunResult> {
   let p = qemuResults.get(g.name);
   if (p === undefined) {
-    p = runQemu(g.elf, { cwd: root, timeoutMs: GUEST_TIMEOUT_MS });
+    p = runQemu(g.elf, { cwd: root, timeoutMs: GUEST_TIMEOUT_MS, extraArgs: qemuMemoryArgs(g) });
     qemuResults.set(g.name, p);
   }
   return p;

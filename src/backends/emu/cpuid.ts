@@ -2,6 +2,7 @@
 // never takes a path this CPU would #UD), GenuineIntel semantics, 40-bit physical / 48-bit linear addresses.
 // KVM_GET_SUPPORTED_CPUID returns the same list; KVM_SET_CPUID2 entries override leaves per vCPU.
 import type { CpuidEntry } from '../../abi/index.js';
+import { MAXPHYADDR } from '../../x86/paging.js';
 
 function str4(s: string): number {
   return (s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24)) >>> 0;
@@ -9,8 +10,8 @@ function str4(s: string): number {
 
 const bit = (...bits: number[]): number => bits.reduce((a, b) => (a | (1 << b)) >>> 0, 0);
 
-/** Leaf 1 EDX: FPU DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT CLFSH FXSR SSE SSE2 (x86-64 baseline). */
-const LEAF1_EDX = bit(0, 2, 3, 4, 5, 6, 8, 11, 13, 15, 16, 19, 24, 25, 26);
+/** Leaf 1 EDX: FPU DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT PSE-36 CLFSH FXSR SSE SSE2 (x86-64 baseline). */
+const LEAF1_EDX = bit(0, 2, 3, 4, 5, 6, 8, 11, 13, 15, 16, 17, 19, 24, 25, 26);
 /** Leaf 1 ECX: CMPXCHG16B (13), POPCNT (23), hypervisor present (31). */
 const LEAF1_ECX = bit(13, 23, 31);
 /** Leaf 7.0 EBX: FSGSBASE (0), SMEP (7). */
@@ -45,8 +46,8 @@ export function defaultCpuid(): CpuidEntry[] {
     const w = (k: number): number => str4(BRAND.slice(i * 16 + k * 4, i * 16 + k * 4 + 4));
     out.push(e(0x80000002 + i, w(0), w(1), w(2), w(3)));
   }
-  // 40 physical address bits, 48 linear.
-  out.push(e(0x80000008, 0x3028, 0, 0, 0));
+  // MAXPHYADDR physical address bits (the page walk's), 48 linear.
+  out.push(e(0x80000008, 0x3000 | MAXPHYADDR, 0, 0, 0));
   return out;
 }
 

@@ -9,6 +9,22 @@ const PAGE = 4096;
 /** KVM_CAP_NR_MEMSLOTS as emu reports it. */
 export const EMU_MEMSLOTS = 32;
 
+/** Guest RAM: one SharedArrayBuffer (Node 20 allocates 3 GiB and more lazily; an address-space limit such as
+ *  `ulimit -v` can refuse it, which is KVM_SET_USER_MEMORY_REGION's ENOMEM). */
+function allocateRam(size: number): SharedArrayBuffer {
+  try {
+    return new SharedArrayBuffer(size);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const mib = Math.ceil(size / 2 ** 20);
+    throw new KvmError(
+      'KVM_SET_USER_MEMORY_REGION',
+      'ENOMEM',
+      `${mib} MiB of guest RAM could not be allocated (${e.message}): use a smaller --memory or raise the address-space limit (ulimit -v)`,
+    );
+  }
+}
+
 export class EmuVm implements Vm {
   readonly backend = 'emu' as const;
   readonly mem = new PhysMemory();
@@ -19,7 +35,7 @@ export class EmuVm implements Vm {
     const gpa = Number(spec.guestPhysAddr);
     if (spec.size <= 0 || spec.size % PAGE !== 0 || gpa % PAGE !== 0)
       throw new KvmError('KVM_SET_USER_MEMORY_REGION', 'EINVAL', 'address and size must be 4 KiB multiples, size > 0');
-    return this.attach(spec.slot ?? this.nextSlot(), gpa, new SharedArrayBuffer(spec.size));
+    return this.attach(spec.slot ?? this.nextSlot(), gpa, allocateRam(spec.size));
   }
 
   /** Adds an existing shared buffer as a region (attachEmuVm, or a caller that owns the memory). */

@@ -279,7 +279,7 @@ export class Cpu extends CpuMem {
       this.delivered = false;
       return;
     }
-    this.mmioLogN = 0;
+    this.retireMmioReads();
     if (this.exitKind === PendingExit.IoOut) {
       // KVM leaves rip at the OUT until the next KVM_RUN completes it.
       this.deferredRip = this.nextRip;
@@ -403,17 +403,20 @@ export class Cpu extends CpuMem {
   /** Delivers a fault or trap (with #DF/triple-fault escalation), or reports the exit it leads to. */
   private deliverFault(vector: number, code: number, kind: number): number {
     this.exitKind = PendingExit.None;
-    this.mmioLogN = 0;
     if (this.trapPending) this.dbg.dropTraps();
     for (;;) {
       try {
         // --- DEBUG hook: #DB/#BP the host intercepts (KVM_EXIT_DEBUG) instead of delivering ---
         if ((vector === Vector.DB || vector === Vector.BP) && this.dbg.interceptException(vector, kind)) {
+          this.retireMmioReads();
           return this.exitKind === PendingExit.None ? RunResult.Debug : this.exitKind;
         }
         deliverEvent(this, vector, code, kind);
+        this.retireMmioReads();
         return RunResult.None;
       } catch (e2) {
+        // An MMIO read while delivering (a gate, a stack in non-RAM): the instruction runs again with the log of
+        // answers it has so far, its event included.
         if (e2 === EXIT) return this.onSignal(e2);
         if (e2 !== FAULT) return this.onSignal(e2);
         const second = this.faultVector;
@@ -427,7 +430,10 @@ export class Cpu extends CpuMem {
         }
         // "If a second exception occurs while the processor is attempting to call the handler for a #DF,
         // the processor enters shutdown mode" (triple fault).
-        if (vector === Vector.DF) return RunResult.Shutdown;
+        if (vector === Vector.DF) {
+          this.retireMmioReads();
+          return RunResult.Shutdown;
+        }
         if (
           (contributory(vector) && contributory(second)) ||
           (vector === Vector.PF && (contributory(second) || second === Vector.PF))

@@ -15,7 +15,7 @@ import { CpuState, Seg } from './state.js';
 export const Need = { RS: 1, WS: 2, RU: 4, WU: 8, XS: 16, XU: 32 } as const;
 
 const TLB_SIZE = 1024;
-/** MMIO reads remembered per instruction. */
+/** Initial capacity of the MMIO replay log (it grows to what one instruction reads). */
 const MMIO_LOG = 8;
 export const TLB_MASK = TLB_SIZE - 1;
 const TWO32 = 4294967296;
@@ -71,24 +71,47 @@ export class CpuMem extends CpuState {
   replayValid = false;
   replayPort = 0;
   readonly replayData = new Uint8Array(8);
-  /** MMIO reads the VMM answered for the current instruction (it may read several, e.g. CMPS or a
-   *  page-crossing access): re-execution finds them here in any order; cleared when an instruction ends. */
+  /**
+   * The replay log: the VMM's answers to the MMIO reads of the current instruction (with the event it raises,
+   * up to a triple fault, or the current iteration of a REP string instruction), in the order it made them.
+   * An MMIO read exits (KVM_EXIT_MMIO) and the instruction runs again from its start, consuming the answers it
+   * has in order (mmioCursor) until it reaches a read it has none for; so an instruction with n such reads
+   * completes after n exits, each device register is read once per access, and two reads of one address get
+   * their own answers. The log grows to the instruction's reads (FXRSTOR: 64, a fault chain: a few gates) and
+   * is emptied when the instruction retires, its event is delivered, or a REP iteration completes
+   * (retireMmioReads).
+   */
   mmioLogN = 0;
-  readonly mmioLogGpa = new Float64Array(MMIO_LOG);
-  readonly mmioLogData = new Uint8Array(MMIO_LOG * 8);
+  mmioCursor = 0;
+  private mmioLogGpa = new Float64Array(MMIO_LOG);
+  private mmioLogSize = new Uint8Array(MMIO_LOG);
+  private mmioLogData = new Uint8Array(MMIO_LOG * 8);
 
   /** Records the VMM's answer to the last MMIO-read exit. */
   logMmioRead(gpa: number, data: Uint8Array): void {
-    if (this.mmioLogN === MMIO_LOG) {
-      // Oldest first out (a long REP from MMIO): earlier iterations have retired already.
-      this.mmioLogGpa.copyWithin(0, 1);
-      this.mmioLogData.copyWithin(0, 8);
-      this.mmioLogN--;
+    if (this.mmioLogN === this.mmioLogGpa.length) {
+      const n = this.mmioLogN * 2;
+      const gpas = new Float64Array(n);
+      gpas.set(this.mmioLogGpa);
+      this.mmioLogGpa = gpas;
+      const sizes = new Uint8Array(n);
+      sizes.set(this.mmioLogSize);
+      this.mmioLogSize = sizes;
+      const bytes = new Uint8Array(n * 8);
+      bytes.set(this.mmioLogData);
+      this.mmioLogData = bytes;
     }
     const i = this.mmioLogN++;
     this.mmioLogGpa[i] = gpa;
+    this.mmioLogSize[i] = data.length;
     this.mmioLogData.fill(0, i * 8, i * 8 + 8);
     this.mmioLogData.set(data.subarray(0, 8), i * 8);
+  }
+
+  /** The reads logged so far belong to a completed instruction, event delivery or REP iteration. */
+  retireMmioReads(): void {
+    this.mmioLogN = 0;
+    this.mmioCursor = 0;
   }
 
   /** The debug unit recorded a data/I/O breakpoint match during the current instruction: its trap-class #DB
@@ -342,15 +365,22 @@ export class CpuMem extends CpuState {
       this.hi = r.view.getUint32(o + 4, true);
       return r.view.getUint32(o, true);
     }
-    for (let i = 0; i < this.mmioLogN; i++) {
-      if (this.mmioLogGpa[i] !== pa) continue;
-      const d = this.mmioLogData;
-      const o = i * 8;
-      this.hi = size === 8 ? (d[o + 4]! | (d[o + 5]! << 8) | (d[o + 6]! << 16) | (d[o + 7]! << 24)) >>> 0 : 0;
-      const lo = d[o]! | (size > 1 ? d[o + 1]! << 8 : 0) | (size > 2 ? (d[o + 2]! << 16) | (d[o + 3]! << 24) : 0);
-      return lo >>> 0;
+    const i = this.mmioCursor;
+    if (i < this.mmioLogN) {
+      if (this.mmioLogGpa[i] === pa && this.mmioLogSize[i] === size) {
+        this.mmioCursor = i + 1;
+        const d = this.mmioLogData;
+        const o = i * 8;
+        this.hi = size === 8 ? (d[o + 4]! | (d[o + 5]! << 8) | (d[o + 6]! << 16) | (d[o + 7]! << 24)) >>> 0 : 0;
+        const lo = d[o]! | (size > 1 ? d[o + 1]! << 8 : 0) | (size > 2 ? (d[o + 2]! << 16) | (d[o + 3]! << 24) : 0);
+        return lo >>> 0;
+      }
+      // The instruction took another way this time (another vCPU changed RAM it depends on): the answers from
+      // here on were for reads it no longer makes.
+      this.mmioLogN = i;
     }
-    // KVM_EXIT_MMIO (read): the VMM fills the data; the instruction runs again and consumes it.
+    // KVM_EXIT_MMIO (read): the VMM fills the data; the instruction runs again from its start and consumes it.
+    this.mmioCursor = 0;
     this.exitKind = PendingExit.MmioRead;
     this.exitGpa = pa;
     this.exitSize = size;
@@ -495,8 +525,8 @@ export class CpuMem extends CpuState {
     return true;
   }
 
-  /** Byte at linear `la` for execution (checks X rights; MMIO code reads as 0xff... never: it is #UD'd by
-   *  the decoder seeing an invalid stream would be wrong, so it exits like KVM's emulation failure). */
+  /** Byte at linear `la` for execution (checks X rights). Memory no RAM region backs reads as 0xff, as data
+   *  reads of it do (README: unbacked memory floats to all ones), so code there is FF FF: #UD. */
   fetchByte(la: number): number {
     const vpn = Math.floor(la / 4096);
     if (vpn === this.fetchVpn) return this.ram[this.fetchOff + (la & 0xfff)]!;

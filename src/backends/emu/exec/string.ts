@@ -203,6 +203,8 @@ function stringOp(cpu: Cpu, insn: Insn, op: number): void {
       }
     }
     once(cpu, insn, op, size, delta);
+    // The iteration is committed: a re-run after an MMIO exit starts at the next one.
+    cpu.retireMmioReads();
     decCount(cpu, as);
     if (conditional) {
       // REPE stops when ZF = 0, REPNE when ZF = 1 ("...or the count reaches 0").
