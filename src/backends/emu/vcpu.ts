@@ -38,9 +38,9 @@ import type { PhysMemory } from './memory.js';
 import { FAULT } from './signals.js';
 import { addrFromBig, getFpu, getRegs, getSregs, setFpu, setRegs, setSregs } from './vcpu-state.js';
 
-/** The CPU's parts every vCPU shares: cpu/ sits below exec/ and jit/, so they are handed to it here, with the
- *  configuration (config.ts). */
 const HANDLERS = buildHandlers();
+/** What every vCPU's Cpu is built with, its own region cache aside: cpu/ sits below exec/ and jit/, so they
+ *  are handed to it here, with the configuration (config.ts). */
 const SHARED_PARTS: Omit<CpuParts, 'regions'> = {
   handlers: HANDLERS,
   specialize,
