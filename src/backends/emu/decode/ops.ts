@@ -274,7 +274,7 @@ export const OP_COUNT = ROWS.length;
 /** Compile.* of each op. */
 export const COMPILE = Uint8Array.from(ROWS, (row) => row[1]);
 /** 1 where control may leave a region after the op unless it is emitted inline as a branch. */
-export const ENDS_REGION = Uint8Array.from(ROWS, (row) => row[2]);
+export const ENDS_BLOCK = Uint8Array.from(ROWS, (row) => row[2]);
 /** RFLAGS bits each op reads / may write (see ROWS). */
 export const FLAGS_READ = Int32Array.from(ROWS, (row) => row[3]);
 export const FLAGS_WRITTEN = Int32Array.from(ROWS, (row) => row[4]);

@@ -3,12 +3,12 @@
 
 import { RFLAGS } from '../../../x86/control-regs.js';
 import { type Insn, Opnd, Reg, regOf } from '../decode/insn.js';
-import { ARITH, COMPILE, Compile, ENDS_REGION, FLAGS_READ, FLAGS_WRITTEN, Op } from '../decode/ops.js';
+import { ARITH, COMPILE, Compile, ENDS_BLOCK, FLAGS_READ, FLAGS_WRITTEN, Op } from '../decode/ops.js';
+
+/** compile.ts and emit.ts read it with the plan. */
+export { ENDS_BLOCK };
 
 const { CF, OF, PF, SF, ZF } = RFLAGS;
-
-/** Ops after which control leaves the region unless emitted inline as a branch (decode/ops.ts). */
-export const ENDS_BLOCK = ENDS_REGION;
 
 /** The eight GRP1 operations and TEST: `op r, r|imm|m` with one pure ALU function each. */
 const BINARY = new Uint8Array(256);
