@@ -9,13 +9,14 @@ import { EMITTERS } from './kinds.js';
 /** The region's bytes as they are now, as (RAM offset, little-endian int32) pairs covering every segment: a
  *  segment's last word may overlap the one before it; a segment shorter than 4 bytes takes the word that ends
  *  with it (or starts with it, at the start of RAM). */
-export function codeWords(ram: Uint8Array, segs: Segment[]): { offs: Int32Array; words: Int32Array } {
+export function codeWords(ram: Uint8Array, segs: Segment[]): { offs: Float64Array; words: Int32Array } {
   const offs: number[] = [];
   for (const g of segs) {
     for (let o = g.start; o < g.end; o += 4) offs.push(Math.max(0, Math.min(o, g.end - 4)));
   }
   const words = offs.map((o) => ram[o]! | (ram[o + 1]! << 8) | (ram[o + 2]! << 16) | (ram[o + 3]! << 24));
-  return { offs: Int32Array.from(offs), words: Int32Array.from(words) };
+  // Offsets as doubles: RAM above 2 GiB does not fit an int32.
+  return { offs: Float64Array.from(offs), words: Int32Array.from(words) };
 }
 
 /** The body's code: the basic blocks as cases. */
