@@ -61,8 +61,8 @@ export async function runWithGdb(cmd: GdbRunCommand): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const hv = openHypervisor({ backend: cmd.backend });
   const serial = openSerial(cmd.serial);
+  const hv = openHypervisor({ backend: cmd.backend });
   const guest = prepareGuest({
     hypervisor: hv,
     image: cmd.image,

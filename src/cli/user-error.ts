@@ -67,11 +67,11 @@ export function reportFailure(err: unknown): void {
 
 /**
  * Prints why a guest run ended, unless the guest ended itself (isa-debug-exit, reset: its status speaks).
- * A host exception behind an internal error is a guestdbg bug on guest input, and the line says so.
+ * A host exception behind an internal or backend error is a guestdbg bug on guest input, and the line says so.
  */
 export function reportEnd(end: GuestEnd): void {
   if (end.kind === 'debug-exit' || end.kind === 'reset') return;
-  const bug = end.kind === 'internal-error' && end.stack !== undefined;
-  process.stderr.write(`guestdbg: ${describeEnd(end)}${bug ? ` (${BUG_ADVICE})` : ''}\n`);
-  if (bug && debugEnabled()) process.stderr.write(`${end.stack}\n`);
+  const stack = end.kind === 'internal-error' || end.kind === 'backend-error' ? end.stack : undefined;
+  process.stderr.write(`guestdbg: ${describeEnd(end)}${stack === undefined ? '' : ` (${BUG_ADVICE})`}\n`);
+  if (stack !== undefined && debugEnabled()) process.stderr.write(`${stack}\n`);
 }

@@ -18,8 +18,11 @@ export type GuestEnd =
   | { kind: 'unexpected-exit'; reason: number; rip: bigint }
   /** HLT with nothing that could ever wake the vCPU (IF=0, or no interrupt source exists yet). */
   | { kind: 'halted'; rip: bigint; interruptsEnabled: boolean }
-  /** A backend call failed (an ioctl error, an emulator fault); `message` is its one-line error. */
-  | { kind: 'backend-error'; message: string }
+  /**
+   * A backend call failed (an ioctl error, an emulator fault); `message` is its one-line error. `stack` is
+   * set when it was a host exception rather than a KvmError: a bug in guestdbg.
+   */
+  | { kind: 'backend-error'; message: string; stack?: string }
   /** The run took longer than the caller allowed. */
   | { kind: 'timeout'; ms: number };
 

@@ -13,6 +13,8 @@ import { CLI, oneLine, tempDir } from './cli-helpers.js';
 
 const LONG = process.env.GUESTDBG_FUZZ_LONG === '1';
 const RUNS = LONG ? 1_000 : 16;
+/** No run may exceed this (the guests here touch a few pages of RAM; the CLI itself needs ~60 MiB). */
+const MAX_RSS = 512 << 20;
 const dir = tempDir();
 mkdirSync(join(dir, 'sub'));
 const put = (name: string, bytes: Uint8Array | string): string => {
@@ -111,6 +113,8 @@ it(`${RUNS} random command lines: no hang, abort, stack trace or status 14; refu
     if (r.status === ExitCode.BadInput || r.status === ExitCode.BackendUnavailable) oneLine(`${stderr}\n`);
     statuses.set(r.status!, (statuses.get(r.status!) ?? 0) + 1);
   }
+  // Guest RAM is reserved, not touched, by a guest that does not use it: a small process either way.
+  assert.ok(peakRss < MAX_RSS, `a run peaked at ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
   const byStatus = [...statuses].map(([s, n]) => `${s}:${n}`).join(' ');
   t.diagnostic(
     `${RUNS} command lines, statuses ${byStatus}, 0 crashes, peak RSS ${GNU_TIME.length > 0 ? `${(peakRss / 2 ** 20).toFixed(0)} MiB` : 'not measured (no /usr/bin/time)'}`,

@@ -1,6 +1,6 @@
 // One vCPU's run loop with the machine's devices, on whichever thread owns the vCPU: a vCPU worker thread,
 // or the main thread for a single-vCPU machine (which runs it in slices).
-import { ExitReason, type Vcpu } from '../../abi/index.js';
+import { ExitReason, KvmError, type Vcpu } from '../../abi/index.js';
 import { type EntryState, withSregs } from '../boot/pvh-entry.js';
 import type { IoBus } from '../devices/io-bus.js';
 import { SerialBatch } from '../devices/serial-batch.js';
@@ -65,7 +65,10 @@ export class VcpuLoop {
         this.serial.tick();
       }
     } catch (err) {
-      stop = { type: 'end', end: { kind: 'backend-error', message: errorText(err) } };
+      const end: GuestEnd = { kind: 'backend-error', message: errorText(err) };
+      // A KvmError is the kernel's answer; any other exception on the way is guestdbg's own failure.
+      if (!(err instanceof KvmError) && err instanceof Error && err.stack) end.stack = err.stack;
+      stop = { type: 'end', end };
     }
     if (stop) this.serial.flush();
     return stop;
