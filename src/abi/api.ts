@@ -96,7 +96,7 @@ export interface Vcpu {
   setDebugRegs(regs: DebugRegs): void;
   getVcpuEvents(): VcpuEvents;
   setVcpuEvents(events: VcpuEvents): void;
-  /** KVM_SET_GUEST_DEBUG. Throws KvmError EINVAL for unknown control bits, EBUSY to inject over a pending exception. */
+  /** KVM_SET_GUEST_DEBUG. Unknown control bits are accepted, as x86 KVM does; KvmError EBUSY to inject over a pending exception. */
   setGuestDebug(dbg: GuestDebug): void;
   /** KVM_TRANSLATE */
   translate(linearAddress: bigint): Translation;

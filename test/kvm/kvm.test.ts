@@ -11,11 +11,11 @@ import {
   GuestDbg,
   type Hypervisor,
   IoDirection,
-  KvmError,
   type Vcpu,
   type Vm,
 } from '../../src/abi/index.js';
 import { kickKvm, openKvm } from '../../src/backends/kvm/index.js';
+import { probeSaysBroken } from './probe-verdict.js';
 import type { WorkerJob } from './thread-worker.js';
 
 const KVM_DEVICE = '/dev/kvm';
@@ -147,8 +147,10 @@ test('single-step in real mode: one instruction per run, pc = next instruction, 
   }
 });
 
-test('hardware execution breakpoint in DR0: exit before the instruction, dr6 = B0, and it re-triggers', (t) => {
+test('hardware execution breakpoint in DR0: exit before the instruction, dr6 = B0, and it re-triggers', async (t) => {
   if (skipWithoutKvm(t)) return;
+  const broken = await probeSaysBroken('USE_HW_BP exec DR0');
+  if (broken) return t.skip(broken);
   const g = bootRealMode();
   try {
     const { vcpu } = g;
@@ -164,14 +166,12 @@ test('hardware execution breakpoint in DR0: exit before the instruction, dr6 = B
   }
 });
 
-test('unknown KVM_SET_GUEST_DEBUG control bits fail with KvmError EINVAL', (t) => {
+test('unknown KVM_SET_GUEST_DEBUG control bits are accepted: x86 KVM checks none (arm64 and loongarch do)', (t) => {
   if (skipWithoutKvm(t)) return;
   const g = bootRealMode();
   try {
-    assert.throws(
-      () => g.vcpu.setGuestDebug({ control: GuestDbg.Enable | 0x8000_0000, debugreg: [] }),
-      (e: unknown) => e instanceof KvmError && e.ioctl === 'KVM_SET_GUEST_DEBUG' && e.errno === 'EINVAL',
-    );
+    for (const control of [0x5, 0x4, 0x20_0001, 0x8000_0001])
+      g.vcpu.setGuestDebug({ control, debugreg: new Array<bigint>(8).fill(0n) });
   } finally {
     g.close();
   }
