@@ -1,6 +1,6 @@
 // Backend-neutral guest-debug capability probe: for each feature, what the backend advertises
 // (KVM_CHECK_EXTENSION) and what really happens when a tiny guest uses it.
-import { Cap, type Exit, ExitReason, GuestDbg, type Hypervisor, IoDirection } from '../../abi/index.js';
+import { Cap, type Exit, ExitReason, GuestDbg, type Hypervisor, IoDirection, VcpuEventsFlag } from '../../abi/index.js';
 import { KVM_IDENTITY_MAP_ADDR, KVM_TSS_ADDR } from '../boot/low-memory.js';
 import { describeExit, ioValue } from '../describe-exit.js';
 import { Watchdog } from '../threads/watchdog.js';
@@ -88,7 +88,14 @@ function probeFeature(
     writeProbeGuest(ram, f.code);
     const vcpu = vm.createVcpu(0);
     setProbeCpu(vcpu, f.cpu);
-    if (f.interruptVector !== undefined) vcpu.interrupt(f.interruptVector);
+    if (f.pendingNmi) {
+      const ev = vcpu.getVcpuEvents();
+      vcpu.setVcpuEvents({
+        ...ev,
+        nmi: { ...ev.nmi, pending: 1, masked: 0 },
+        flags: ev.flags | VcpuEventsFlag.ValidNmiPending,
+      });
+    }
     vcpu.setGuestDebug(f.debug);
     watchdog.arm(vcpu.kicker(), timeoutMs);
     try {
