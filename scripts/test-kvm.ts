@@ -7,11 +7,14 @@ import { Unavailable } from '../support/nested-kvm/debian.js';
 import { type NestedRun, nestedUnavailable, runNestedKvm } from '../support/nested-kvm/run.js';
 import { repoRoot } from './build-guests.js';
 
+/** The host-side test that starts the nested run (test/kvm/nested.test.ts) is not run inside. */
+const HOST_SIDE = 'nested.test.js';
+
 /** The compiled test files that need /dev/kvm: every kvm test and the conformance suite (with the traces). */
 export function nestedTestFiles(root: string): string[] {
   return ['dist/test/kvm', 'dist/test/conformance'].flatMap((d) =>
     readdirSync(join(root, d))
-      .filter((f) => f.endsWith('.test.js'))
+      .filter((f) => f.endsWith('.test.js') && f !== HOST_SIDE)
       .sort()
       .map((f) => `${d}/${f}`),
   );

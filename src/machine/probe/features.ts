@@ -57,6 +57,15 @@ export const FEATURE_PROBES: readonly FeatureProbe[] = [
     expect: { kind: 'debug', exception: Vector.DB, pc: SECOND_INSN, dr6: DR6_FIXED_1 | DR6_BS },
   },
   {
+    // A step over STI is one instruction too: STI's shadow holds back maskable interrupts only (SDM Vol. 2
+    // STI), so the single-step trap follows it as any instruction. QEMU's emulated SVM runs two.
+    feature: 'SINGLESTEP over STI',
+    bits: GuestDbg.SingleStep,
+    code: Code.stiNop,
+    debug: { control: GuestDbg.Enable | GuestDbg.SingleStep, debugreg: debugregs(DR7_FIXED_1) },
+    expect: { kind: 'debug', exception: Vector.DB, pc: SECOND_INSN, dr6: DR6_FIXED_1 | DR6_BS },
+  },
+  {
     // BLOCKIRQ "avoids injecting interrupts/NMI/SMI": a pending NMI is not delivered while stepping, so the
     // step lands on the next instruction, not in the NMI handler. Not KVM_INTERRUPT: without an in-kernel
     // irqchip KVM marks that interrupt injected at once and re-injects it ahead of the BLOCKIRQ check.

@@ -28,6 +28,8 @@ export const MAIN_PORT = 0x81;
 export const Code = {
   /** nop; nop; hlt */
   nops: [0x90, 0x90, 0xf4],
+  /** sti; nop; hlt */
+  stiNop: [0xfb, 0x90, 0xf4],
   /** int3; hlt */
   int3: [0xcc, 0xf4],
   /** movl %eax, 0x2000; hlt */

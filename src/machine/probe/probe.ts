@@ -17,7 +17,7 @@ export interface ProbeResult {
   detail: string;
 }
 
-/** Per-feature time limit: 13 features stay well under 10 s even if every guest hangs. */
+/** Per-feature time limit: 14 features stay well under 10 s even if every guest hangs. */
 export const PROBE_FEATURE_TIMEOUT_MS = 500;
 /** A feature that needs more exits than this is looping, not working. */
 const MAX_EXITS = 16;
