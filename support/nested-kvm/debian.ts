@@ -15,7 +15,7 @@ export interface ExtractedPackage {
   root: string;
 }
 
-/** Why the nested run cannot fetch packages here, or undefined when it can. */
+/** Debian's packages cannot be had here (no apt, no archive): the nested run is skipped with this message. */
 export class Unavailable extends Error {}
 
 export function cacheDir(): string {

@@ -1,6 +1,6 @@
-// /init of the nested guest (busybox sh): mount the pseudo file systems, load the KVM modules, run
-// the kvm test files in one node process with the TAP reporter on the serial console, then reset
-// (QEMU runs with -no-reboot, so a reset ends it). The host reads the markers below from the serial output.
+// /init of the nested guest (busybox sh): mount the pseudo file systems, load the KVM modules, run one
+// command in the project directory with its output on the serial console, then reset (QEMU runs with
+// -no-reboot, so a reset ends it). The host reads the markers below from the serial output.
 import { GUEST_PROJECT } from './initramfs.js';
 
 export const MARK_READY = 'GUESTDBG-NESTED-READY';
@@ -9,7 +9,12 @@ export const MARK_STATUS = 'GUESTDBG-NESTED-STATUS';
 /** Shell-quoted, for the few fixed words the script is built from. */
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export function initScript(modules: readonly string[], testFiles: readonly string[]): string {
+/** The kvm test files in one node process, with the TAP reporter. */
+export function testCommand(testFiles: readonly string[]): string {
+  return `node --test-reporter=tap dist/support/nested-kvm/guest-entry.js ${testFiles.map(q).join(' ')}`;
+}
+
+export function initScript(modules: readonly string[], command: string): string {
   return `#!/bin/busybox sh
 /bin/busybox mkdir -p /proc /sys /dev /tmp
 /bin/busybox mount -t proc proc /proc
@@ -22,7 +27,7 @@ for m in ${modules.map(q).join(' ')}; do
 done
 echo "${MARK_READY} $(cut -d' ' -f1 /proc/uptime) $(cat /sys/module/kvm_amd/parameters/nested 2>/dev/null)"
 cd ${q(GUEST_PROJECT)}
-node --test-reporter=tap dist/support/nested-kvm/guest-entry.js ${testFiles.map(q).join(' ')}
+${command}
 echo "${MARK_STATUS} $?"
 reboot -f
 `;

@@ -132,11 +132,13 @@ export function buildInitramfs(
   parts: DebianParts,
   projectRoot: string,
   init: (modules: readonly string[]) => string,
+  extraFiles: ReadonlyMap<string, string> = new Map(),
 ): Initramfs {
   const tree = new Tree();
   const modules = moduleLoadOrder(parts);
   tree.hostFile('/bin/busybox', parts.busyboxBinary);
   tree.file('/init', Buffer.from(init(modules.map((m) => m.name))), true);
+  for (const [guestPath, hostPath] of extraFiles) tree.hostFile(guestPath, hostPath);
   for (const m of modules) tree.hostFile(`/modules/${m.name}.ko`, m.path);
   addNode(tree);
   const keep = (name: string): boolean => !SKIPPED_SUFFIXES.some((s) => name.endsWith(s));

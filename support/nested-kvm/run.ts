@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QEMU_BINARY, qemuPresent } from '../qemu-runner.js';
 import { fetchDebianParts } from './debian.js';
-import { initScript, MARK_READY, MARK_STATUS } from './init.js';
+import { initScript, MARK_READY, MARK_STATUS, testCommand } from './init.js';
 import { buildInitramfs } from './initramfs.js';
 import { parseTap, type TapSummary } from './tap.js';
 
@@ -17,7 +17,7 @@ const RUN_TIMEOUT_MS = 15 * 60_000;
 const QEMU_MACHINE = ['-M', 'pc', '-accel', 'tcg', '-cpu', 'max', '-m', '2G', '-smp', '1'];
 const KERNEL_ARGS = 'console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init';
 
-export interface NestedRun {
+export interface NestedBoot {
   /** Package names and versions, e.g. "linux-image-6.1.0-57-amd64 6.1.192-3". */
   packages: string[];
   modules: string[];
@@ -25,15 +25,18 @@ export interface NestedRun {
   initramfsSha256: string;
   /** QEMU start to the guest's ready marker (kernel, /init, modules loaded). */
   bootMs: number;
-  /** The ready marker to the status marker: node's test run inside. */
+  /** The ready marker to the status marker: the command inside. */
   suiteMs: number;
-  /** node --test's exit status inside the guest; undefined when the guest never reported one. */
+  /** The command's exit status inside the guest; undefined when the guest never reported one. */
   status: number | undefined;
-  tap: TapSummary;
-  /** The whole serial output (kernel messages, TAP, markers). */
+  /** The whole serial output (kernel messages, the command's output, markers). */
   serial: string;
   /** Why the run did not complete, when it did not. */
   problem?: string;
+}
+
+export interface NestedRun extends NestedBoot {
+  tap: TapSummary;
 }
 
 /** Why the nested run cannot happen on this host, or undefined. */
@@ -76,13 +79,16 @@ function bootQemu(args: readonly string[], onStdout: (s: string) => void): Promi
   });
 }
 
-export async function runNestedKvm(
+/** Boots the nested guest once with `command` as its work; `extraFiles` maps guest paths to host files. */
+export async function bootNested(
   projectRoot: string,
-  testFiles: readonly string[],
+  command: string,
+  extraFiles: ReadonlyMap<string, string> = new Map(),
   onSerial: (chunk: string) => void = () => {},
-): Promise<NestedRun> {
+): Promise<NestedBoot> {
   const parts = fetchDebianParts();
-  const { archive, modules } = buildInitramfs(parts, projectRoot, (mods) => initScript(mods, testFiles));
+  const init = (mods: readonly string[]): string => initScript(mods, command);
+  const { archive, modules } = buildInitramfs(parts, projectRoot, init, extraFiles);
   const dir = mkdtempSync(join(tmpdir(), 'guestdbg-nested-'));
   const initrd = join(dir, 'initramfs.cpio');
   writeFileSync(initrd, archive);
@@ -126,11 +132,20 @@ export async function runNestedKvm(
       bootMs: (readyAt ?? ended) - started,
       suiteMs: (statusAt ?? ended) - (readyAt ?? ended),
       status,
-      tap: parseTap(serial),
       serial,
       ...(problem === undefined ? {} : { problem }),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The kvm test files inside the nested guest, their TAP output parsed. */
+export async function runNestedKvm(
+  projectRoot: string,
+  testFiles: readonly string[],
+  onSerial?: (chunk: string) => void,
+): Promise<NestedRun> {
+  const boot = await bootNested(projectRoot, testCommand(testFiles), new Map(), onSerial);
+  return { ...boot, tap: parseTap(boot.serial) };
 }
