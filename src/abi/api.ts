@@ -98,7 +98,7 @@ export interface Vcpu {
   setVcpuEvents(events: VcpuEvents): void;
   /**
    * KVM_SET_GUEST_DEBUG. Throws KvmError EBUSY to inject over a pending exception. Control bits outside
-   * GUESTDBG_VALID_MASK: EINVAL on emu, ignored by x86 KVM (docs/guest-debug.md, "Unknown control bits").
+   * GUESTDBG_VALID_MASK are accepted and do nothing, as x86 KVM does (docs/guest-debug.md, "Unknown control bits").
    */
   setGuestDebug(dbg: GuestDebug): void;
   /** KVM_TRANSLATE */

@@ -14,6 +14,7 @@ export const Cap = {
   AdjustClock: 39,
   VcpuEvents: 41,
   Debugregs: 50,
+  Xsave: 55,
   ImmediateExit: 136,
   MaxVcpus: 66,
   SetGuestDebug2: 195,

@@ -13,7 +13,7 @@ import { type RunStop, runToEnd, runUntilStop } from '../machine/threads/run-to-
 import { Watchdog } from '../machine/threads/watchdog.js';
 import { DR7_FIXED_1, Dr7Rw, dr7Slot } from '../x86/debug-regs.js';
 import { formatDebugEvent } from './debug-event.js';
-import { exitCodeOf } from './exit-codes.js';
+import { ExitCode, exitCodeOf } from './exit-codes.js';
 
 /** dist/src/cli/demo.js, or a chunk of the bundle in dist/bundle/cli/ (as deep) → <package>/guests/demo.elf */
 export const DEMO_IMAGE = fileURLToPath(new URL('../../../guests/demo.elf', import.meta.url));
@@ -136,13 +136,13 @@ export async function demoCommand(backend: BackendName): Promise<number> {
       out(
         `guestdbg demo: ${relative(process.cwd(), DEMO_IMAGE)} on the ${backend} backend, ${DEMO_MEMORY_BYTES >> 20} MiB RAM, PVH entry ${hex(g.image.entry)}`,
       );
-      let end = tour({ g, watchdog, serial });
-      if (end) out(`the guest ended before the tour finished: ${describeEnd(end)}`);
+      const early = tour({ g, watchdog, serial });
+      if (early) out(`the guest ended before the tour finished: ${describeEnd(early)}`);
       else {
         out('4. debugging off (KVM_SET_GUEST_DEBUG control = 0); the guest runs to its end');
         g.vcpu.setGuestDebug({ control: 0, debugreg: debugregs(0n) });
-        end = runToEnd(g.vcpu, g.bus, { timeoutMs: RUN_TIMEOUT_MS, watchdog });
       }
+      const end = early ?? runToEnd(g.vcpu, g.bus, { timeoutMs: RUN_TIMEOUT_MS, watchdog });
       out('guest serial output:');
       for (const line of serial
         .text()
@@ -150,6 +150,15 @@ export async function demoCommand(backend: BackendName): Promise<number> {
         .filter((l) => l.length > 0))
         out(`  | ${line}`);
       out(`guest end: ${describeEnd(end)}`);
+      if (early) {
+        // A tour cut short is a failure even when the guest itself ended well: its status (odd) or the run's.
+        process.stderr.write(
+          `guestdbg demo: the tour stopped early because the guest ended (${describeEnd(early)}): a debug event ` +
+            `did not happen on the ${backend} backend; run guestdbg caps --backend ${backend} to see which features work\n`,
+        );
+        const code = exitCodeOf(early);
+        return code !== 0 ? code : ExitCode.InternalError;
+      }
       // The tour succeeded when the guest finished on its own; otherwise the run's status says why.
       return end.kind === 'debug-exit' ? 0 : exitCodeOf(end);
     } finally {

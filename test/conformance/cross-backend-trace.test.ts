@@ -16,7 +16,7 @@ import {
   type Regs,
 } from '../../src/index.js';
 import { prepareGuest } from '../../src/machine/boot/prepare.js';
-import { probeGuestDebug } from '../../src/machine/probe/probe.js';
+import { type ProbeResult, probeGuestDebug } from '../../src/machine/probe/probe.js';
 import { handleExit } from '../../src/machine/threads/run-to-end.js';
 
 const MAX_STEPS = 20_000;
@@ -59,6 +59,13 @@ function kvmUnavailable(): string | undefined {
   }
 }
 
+/** The probe runs once per process: it boots 13 tiny VMs, which costs seconds under nested KVM. */
+let probed: Promise<ProbeResult[]> | undefined;
+function kvmProbe(kvm: Hypervisor): Promise<ProbeResult[]> {
+  probed ??= probeGuestDebug(kvm);
+  return probed;
+}
+
 const guests = readdirSync(join(repoRoot(), 'guests'))
   .filter((f) => f.endsWith('.elf'))
   .sort();
@@ -70,7 +77,7 @@ for (const file of guests) {
     const kvm = openHypervisor({ backend: 'kvm' });
     const emu = openHypervisor({ backend: 'emu' });
     try {
-      const step = (await probeGuestDebug(kvm)).find((r) => r.feature === 'SINGLESTEP');
+      const step = (await kvmProbe(kvm)).find((r) => r.feature === 'SINGLESTEP');
       if (!step?.works) return t.skip(`kvm single-step does not work on this host: ${step?.detail}`);
       const elf = join(repoRoot(), 'guests', file);
       const a = tracer(emu, elf);

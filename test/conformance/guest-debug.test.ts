@@ -1,7 +1,7 @@
 // The KVM guest-debug interface, written once against the API and run on every backend that can be opened
 // (docs/guest-debug.md is the specification of every value checked here):
 //   - the six steps of the KVM selftest debug_regs scenario on guests/debug_regs.elf, bit-exact;
-//   - INJECT_DB / INJECT_BP, EINVAL for unknown control bits, EBUSY for an inject over a pending exception;
+//   - INJECT_DB / INJECT_BP, unknown control bits accepted (x86 KVM checks none), EBUSY for an inject over a pending exception;
 //   - re-injection: with ENABLE alone the guest's own #BP handler takes its int3, and a guest that debugs
 //     itself (guests/debug_unit.elf: its own TF, DR0-7, int3) gets every #DB/#BP in its own handler.
 // The kvm backend is skipped, loudly, when /dev/kvm cannot be opened; on kvm a case whose feature the
@@ -29,12 +29,12 @@ const GUEST_RAM = 64 << 20;
 const STEP_TIMEOUT_MS = 30_000;
 const DEBUG_REGS = join(repoRoot(), 'guests', 'debug_regs.elf');
 const DEBUG_UNIT = join(repoRoot(), 'guests', 'debug_unit.elf');
-/** The vector the guest counts as "irq" (its IDT has vectors 0-31 only). */
-const IRQ_VECTOR = 31;
 /** ss_start: sti (1), xor %eax,%eax (2), cpuid (2), movl $0x1a0,%ecx (5), rdmsr (2). */
 const SS_SIZES = [1, 2, 2, 5, 2];
 /** `mov %rax, value(%rip)`: 7 bytes (the selftest rolls back over it with rip -= 7). */
 const STORE_LEN = 7n;
+/** debug_regs reaches sw_bp and write_data in a few dozen instructions from where the scenario stands. */
+const MAX_STOP_STEPS = 10_000;
 const DR6_FIXED = 0xffff0ff0n;
 
 interface Backend {
@@ -130,6 +130,19 @@ function setDebug(vcpu: Vcpu, control: number, regs: Partial<Record<number, bigi
   vcpu.setGuestDebug({ control, debugreg: Array.from({ length: 8 }, (_, i) => regs[i] ?? 0n) });
 }
 
+/** A stop at `addr` through whichever works here: an exec breakpoint, else single-steps (MAX_STOP_STEPS). */
+function stopAt(b: Backend, g: Guest, addr: bigint): void {
+  if (!b.broken.has('USE_HW_BP exec DR0')) {
+    setDebug(g.vcpu, GuestDbg.Enable | GuestDbg.UseHwBp, { 0: addr, 7: 0x402n });
+    expectDebug(runToDebug(g, `run to ${hex(addr)}`), Vector.DB, addr, undefined, `run to ${hex(addr)}`);
+    return;
+  }
+  assert.ok(!b.broken.has('SINGLESTEP'), `${b.name}: neither exec breakpoints nor single-step work here`);
+  setDebug(g.vcpu, GuestDbg.Enable | GuestDbg.SingleStep | GuestDbg.BlockIrq);
+  for (let i = 0; i < MAX_STOP_STEPS; i++) if (runToDebug(g, `step to ${hex(addr)}`).pc === addr) return;
+  assert.fail(`${b.name}: ${hex(addr)} not reached in ${MAX_STOP_STEPS} single-steps`);
+}
+
 function setRip(vcpu: Vcpu, rip: bigint): void {
   vcpu.setRegs({ ...vcpu.getRegs(), rip });
 }
@@ -182,11 +195,10 @@ for (const name of ['emu', 'kvm'] as const) {
         if (skipped(t, b)) return;
         const gg = guest();
         if (b.broken.has('USE_SW_BP')) {
-          // Keep the sequence: run to the int3 with a hardware breakpoint instead, then skip the step.
-          t.skip(`${name}: the capability probe found USE_SW_BP not working (${b.broken.get('USE_SW_BP')})`);
-          setDebug(gg.vcpu, GuestDbg.Enable | GuestDbg.UseHwBp, { 0: gg.sym('sw_bp'), 7: 0x402n });
-          runToDebug(gg, 'run to sw_bp');
+          // Keep the sequence: stop at the int3 another way, then skip the step.
+          stopAt(b, gg, gg.sym('sw_bp'));
           setRip(gg.vcpu, gg.sym('hw_bp'));
+          t.skip(`${name}: the capability probe found USE_SW_BP not working (${b.broken.get('USE_SW_BP')})`);
           return;
         }
         setDebug(gg.vcpu, GuestDbg.Enable | GuestDbg.UseSwBp);
@@ -235,17 +247,17 @@ for (const name of ['emu', 'kvm'] as const) {
           setRip(gg.vcpu, gg.sym('write_data'));
           return;
         }
-        // The watchpoint steps were skipped: let the store run, stopping after it with an exec breakpoint.
-        setDebug(gg.vcpu, GuestDbg.Enable | GuestDbg.UseHwBp, { 0: gg.sym('write_data'), 7: 0x402n });
-        expectDebug(runToDebug(gg, 'run to write_data'), Vector.DB, gg.sym('write_data'), undefined, 'write_data');
+        // The watchpoint steps were skipped: let the store run, stopping after it.
+        stopAt(b, gg, gg.sym('write_data'));
       });
 
       it('4. SINGLESTEP|BLOCKIRQ: one instruction per run, pc = next, dr6 = 0xffff4ff0, no interrupt', (t) => {
-        if (skipped(t, b, ['SINGLESTEP', 'BLOCKIRQ'])) return;
+        if (skipped(t, b, ['SINGLESTEP', 'SINGLESTEP over STI', 'BLOCKIRQ'])) return;
         const gg = guest();
         assert.equal(gg.vcpu.getRegs().rip, gg.sym('ss_start'));
-        // An interrupt pending before `sti`: BLOCKIRQ keeps it out while stepping.
-        gg.vcpu.interrupt(IRQ_VECTOR);
+        // `sti` opens the interrupt window while stepping; BLOCKIRQ keeps KVM from injecting into it. (No
+        // KVM_INTERRUPT here: without an in-kernel irqchip KVM injects it at the next entry, IF and BLOCKIRQ
+        // notwithstanding; the capability probe tests BLOCKIRQ with a pending NMI.)
         let pc = gg.sym('ss_start');
         for (const size of SS_SIZES) {
           pc += BigInt(size);
@@ -270,10 +282,8 @@ for (const name of ['emu', 'kvm'] as const) {
         const gg = guest();
         setDebug(gg.vcpu, 0);
         endedWith(runToEnd(gg), 0x20, 'run to the end');
-        // The host took (or skipped) the int3: no guest #BP; the vector-31 interrupt queued in step 4 arrived
-        // once BLOCKIRQ was lifted.
-        const irq = b.broken.has('SINGLESTEP') || b.broken.has('BLOCKIRQ') ? 0 : 1;
-        assert.equal(gg.serial(), `debug_regs: start\ndebug_regs: value=1234 #BP=0 #DB=0 irq=${irq}\n`);
+        // The host took (or skipped) the int3: no guest #BP, no #DB, no interrupt.
+        assert.equal(gg.serial(), 'debug_regs: start\ndebug_regs: value=1234 #BP=0 #DB=0 irq=0\n');
       });
     });
 
@@ -293,18 +303,19 @@ for (const name of ['emu', 'kvm'] as const) {
         return g;
       }
 
-      it('EINVAL for control bits outside the valid mask', (t) => {
-        if (skipped(t, b)) return;
+      it('control bits outside the valid mask are accepted and change nothing (x86 KVM checks none)', (t) => {
+        if (skipped(t, b, ['SINGLESTEP'])) return;
         const g = boot(b.hv!, DEBUG_REGS);
         try {
-          for (const bad of [0x4, 0x8000, 0x200000, 0x80000000, GUESTDBG_VALID_MASK | 0x100]) {
-            assert.throws(
-              () => setDebug(g.vcpu, GuestDbg.Enable | bad),
-              (e: unknown) => e instanceof KvmError && e.errno === 'EINVAL',
-              `control 0x${(GuestDbg.Enable | bad).toString(16)}`,
-            );
+          // The xor after ss_start's sti (2 bytes, registers only) is stepped again under each control value.
+          const xorAt = g.sym('ss_start') + BigInt(SS_SIZES[0]!);
+          for (const bad of [0x4, 0x8000, 0x200000, 0x80000000]) {
+            const control = GuestDbg.Enable | GuestDbg.SingleStep | bad;
+            setRip(g.vcpu, xorAt);
+            setDebug(g.vcpu, control);
+            const what = `control 0x${(control >>> 0).toString(16)}`;
+            expectDebug(runToDebug(g, what), Vector.DB, xorAt + BigInt(SS_SIZES[1]!), DR6_FIXED | 0x4000n, what);
           }
-          setDebug(g.vcpu, GUESTDBG_VALID_MASK & ~(GuestDbg.InjectDb | GuestDbg.InjectBp));
         } finally {
           g.vm.close();
         }
@@ -357,7 +368,15 @@ for (const name of ['emu', 'kvm'] as const) {
       });
 
       it('ENABLE: a guest debugging itself (TF, DR0-7, int3) gets every #DB/#BP (debug_unit.elf)', (t) => {
-        if (skipped(t, b)) return;
+        // The guest's own DR0-3 breakpoints need the same debug-register hardware as the host's.
+        if (
+          skipped(
+            t,
+            b,
+            [0, 1, 2, 3].map((i) => `USE_HW_BP exec DR${i}`),
+          )
+        )
+          return;
         const g = boot(b.hv!, DEBUG_UNIT);
         try {
           setDebug(g.vcpu, GuestDbg.Enable);

@@ -11,11 +11,11 @@ import {
   GuestDbg,
   type Hypervisor,
   IoDirection,
-  KvmError,
   type Vcpu,
   type Vm,
 } from '../../src/abi/index.js';
 import { kickKvm, openKvm } from '../../src/backends/kvm/index.js';
+import { probeSaysBroken } from './probe-verdict.js';
 import type { WorkerJob } from './thread-worker.js';
 
 const KVM_DEVICE = '/dev/kvm';
@@ -54,6 +54,7 @@ interface Guest {
   hv: Hypervisor;
   vm: Vm;
   vcpu: Vcpu;
+  ram: Uint8Array;
   close(): void;
 }
 
@@ -77,6 +78,7 @@ function bootRealMode(): Guest {
     hv,
     vm,
     vcpu,
+    ram,
     close() {
       vm.close();
       hv.close();
@@ -147,8 +149,10 @@ test('single-step in real mode: one instruction per run, pc = next instruction, 
   }
 });
 
-test('hardware execution breakpoint in DR0: exit before the instruction, dr6 = B0, and it re-triggers', (t) => {
+test('hardware execution breakpoint in DR0: exit before the instruction, dr6 = B0, and it re-triggers', async (t) => {
   if (skipWithoutKvm(t)) return;
+  const broken = await probeSaysBroken('USE_HW_BP exec DR0');
+  if (broken) return t.skip(broken);
   const g = bootRealMode();
   try {
     const { vcpu } = g;
@@ -164,14 +168,12 @@ test('hardware execution breakpoint in DR0: exit before the instruction, dr6 = B
   }
 });
 
-test('unknown KVM_SET_GUEST_DEBUG control bits fail with KvmError EINVAL', (t) => {
+test('unknown KVM_SET_GUEST_DEBUG control bits are accepted: x86 KVM checks none (arm64 and loongarch do)', (t) => {
   if (skipWithoutKvm(t)) return;
   const g = bootRealMode();
   try {
-    assert.throws(
-      () => g.vcpu.setGuestDebug({ control: GuestDbg.Enable | 0x8000_0000, debugreg: [] }),
-      (e: unknown) => e instanceof KvmError && e.ioctl === 'KVM_SET_GUEST_DEBUG' && e.errno === 'EINVAL',
-    );
+    for (const control of [0x5, 0x4, 0x20_0001, 0x8000_0001])
+      g.vcpu.setGuestDebug({ control, debugreg: new Array<bigint>(8).fill(0n) });
   } finally {
     g.close();
   }
@@ -216,7 +218,7 @@ test('a worker attaches through vm.handle(), creates vCPU 1 there and runs it to
   }
 });
 
-test('register, debug-register, event, FPU, MSR state round-trips; translate is identity in real mode', (t) => {
+test('register, debug-register, event, MSR state round-trips; translate is identity in real mode', (t) => {
   if (skipWithoutKvm(t)) return;
   const g = bootRealMode();
   try {
@@ -233,9 +235,6 @@ test('register, debug-register, event, FPU, MSR state round-trips; translate is 
     const ev = vcpu.getVcpuEvents();
     vcpu.setVcpuEvents(ev);
     assert.deepEqual(vcpu.getVcpuEvents().exception, ev.exception);
-    const fpu = { ...vcpu.getFpu(), mxcsr: 0x1fa0 };
-    vcpu.setFpu(fpu);
-    assert.equal(vcpu.getFpu().mxcsr, 0x1fa0);
     const TSC = 0x10;
     assert.equal(vcpu.setMsrs([{ index: TSC, data: 1_000_000n }]), 1);
     assert.equal(vcpu.getMsrs([TSC]).length, 1);
@@ -243,6 +242,42 @@ test('register, debug-register, event, FPU, MSR state round-trips; translate is 
     assert.equal(tr.valid, true);
     assert.equal(tr.physicalAddress, 0x1234n);
     assert.equal(g.vm.handle().regions[0].hostAddress !== undefined, true);
+  } finally {
+    g.close();
+  }
+});
+
+// Real-mode code at FPU_CODE (bytes from `as --32` with .code16, objdump -d -Mi8086):
+const FPU_CODE = 0x1100;
+const FPU_PROGRAM = [
+  [0x0f, 0xae, 0x1e, 0x00, 0x20], //       stmxcsr 0x2000
+  [0x0f, 0xae, 0x16, 0x04, 0x20], //       ldmxcsr 0x2004
+  [0x66, 0x0f, 0x7e, 0x06, 0x08, 0x20], // movd %xmm0, 0x2008
+  [0xf4], //                               hlt
+].flat();
+/** CR4.OSFXSR (bit 9): without it SSE instructions raise #UD (SDM Vol. 3 2.5). */
+const CR4_OSFXSR = 0x200n;
+
+test('getFpu/setFpu carry MXCSR, XMM and x87 state to the guest and back (KVM_SET_FPU drops MXCSR on x86)', (t) => {
+  if (skipWithoutKvm(t)) return;
+  const g = bootRealMode();
+  try {
+    const { vcpu } = g;
+    const ram = new DataView(g.ram.buffer, g.ram.byteOffset, g.ram.byteLength);
+    vcpu.setSregs({ ...vcpu.getSregs(), cr4: vcpu.getSregs().cr4 | CR4_OSFXSR });
+    const before = vcpu.getFpu();
+    const xmm = before.xmm.map((_, i) => Uint8Array.from({ length: 16 }, (_, j) => (0x40 + i * 16 + j) & 0xff));
+    const fpr = before.fpr.map((_, i) => Uint8Array.from({ length: 16 }, (_, j) => (j < 10 ? 0x11 * (i + 1) + j : 0)));
+    const want = { ...before, mxcsr: 0x1fa0, fcw: 0x27f, xmm, fpr, ftwx: 0xff };
+    vcpu.setFpu(want);
+    assert.deepEqual(vcpu.getFpu(), want, 'getFpu() reads back what setFpu() wrote');
+    g.ram.set(FPU_PROGRAM, FPU_CODE);
+    ram.setUint32(0x2004, 0x1f81, true);
+    vcpu.setRegs({ ...vcpu.getRegs(), rip: BigInt(FPU_CODE) });
+    assert.equal(vcpu.run().reason, ExitReason.Hlt);
+    assert.equal(ram.getUint32(0x2000, true).toString(16), '1fa0', 'the guest stmxcsr sees setFpu MXCSR');
+    assert.equal(ram.getUint32(0x2008, true), new DataView(xmm[0]!.buffer).getUint32(0, true), 'xmm0');
+    assert.equal(vcpu.getFpu().mxcsr.toString(16), '1f81', 'getFpu() sees the guest ldmxcsr');
   } finally {
     g.close();
   }

@@ -34,6 +34,7 @@ import { KVM_REGS } from '../../src/backends/kvm/structs/regs.js';
 import { KVM_RUN_STRUCT } from '../../src/backends/kvm/structs/run.js';
 import { SIGACTION, SIGSET } from '../../src/backends/kvm/structs/signal.js';
 import { KVM_DTABLE, KVM_SEGMENT, KVM_SREGS } from '../../src/backends/kvm/structs/sregs.js';
+import { KVM_XSAVE } from '../../src/backends/kvm/structs/xsave.js';
 import { KVM_API_VERSION } from '../../src/backends/kvm/system.js';
 
 const KVM_HEADER = '/usr/include/linux/kvm.h';
@@ -44,6 +45,7 @@ const LAYOUTS: StructLayout[] = [
   KVM_DTABLE,
   KVM_SREGS,
   KVM_FPU,
+  KVM_XSAVE,
   KVM_MSRS,
   KVM_MSR_ENTRY,
   KVM_CPUID2,

@@ -66,6 +66,7 @@ test('a worker attached through vm.handle() sees and writes the same guest RAM (
       regions: [{ slot: 0, guestPhysAddr: 0x10_0000n, size: ram.size, hostAddress: ram.hostAddress }],
       vcpuMmapSize: 4096,
       supportedCpuid: [],
+      xsave: false,
     };
     const w = startWorker({ mode: 'attach-touch', handle, readAt: 100, writeAt: 4097, value: 42 });
     const reply = await nextMessage<{ seen: number; regions: number }>(w);

@@ -10,7 +10,9 @@ function isKvmVmHandle(h: VmHandle): h is KvmVmHandle {
     'vcpuMmapSize' in h &&
     typeof h.vcpuMmapSize === 'number' &&
     'supportedCpuid' in h &&
-    Array.isArray(h.supportedCpuid)
+    Array.isArray(h.supportedCpuid) &&
+    'xsave' in h &&
+    typeof h.xsave === 'boolean'
   );
 }
 
@@ -22,7 +24,7 @@ export function attachKvmVm(handle: VmHandle): Vm {
     );
   }
   if (!isKvmVmHandle(handle))
-    throw new HypervisorUnavailableError(`this VmHandle lacks vcpuMmapSize/supportedCpuid: ${fix}`);
+    throw new HypervisorUnavailableError(`this VmHandle lacks vcpuMmapSize/supportedCpuid/xsave: ${fix}`);
   const regions: KvmRegion[] = handle.regions.map((r) => {
     if (r.hostAddress === undefined)
       throw new HypervisorUnavailableError(`memory slot ${r.slot} has no hostAddress: ${fix}`);
@@ -37,7 +39,7 @@ export function attachKvmVm(handle: VmHandle): Vm {
   installKickHandler();
   return new KvmVm(
     handle.vmFd,
-    { vcpuMmapSize: handle.vcpuMmapSize, supportedCpuid: handle.supportedCpuid },
+    { vcpuMmapSize: handle.vcpuMmapSize, supportedCpuid: handle.supportedCpuid, xsave: handle.xsave },
     regions,
     false,
   );

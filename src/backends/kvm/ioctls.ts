@@ -7,6 +7,7 @@ import { KVM_INTERRUPT_STRUCT, KVM_TRANSLATION, KVM_USERSPACE_MEMORY_REGION } fr
 import { KVM_MSRS } from './structs/msrs.js';
 import { KVM_REGS } from './structs/regs.js';
 import { KVM_SREGS } from './structs/sregs.js';
+import { KVM_XSAVE } from './structs/xsave.js';
 
 const IOC_NONE = 0;
 const IOC_WRITE = 1;
@@ -58,6 +59,8 @@ export const KVM_IOCTLS = {
   KVM_SET_VCPU_EVENTS: iow(0xa0, KVM_VCPU_EVENTS.size),
   KVM_GET_DEBUGREGS: ior(0xa1, KVM_DEBUGREGS.size),
   KVM_SET_DEBUGREGS: iow(0xa2, KVM_DEBUGREGS.size),
+  KVM_GET_XSAVE: ior(0xa4, KVM_XSAVE.size),
+  KVM_SET_XSAVE: iow(0xa5, KVM_XSAVE.size),
 } as const;
 
 export type KvmIoctl = keyof typeof KVM_IOCTLS;

@@ -1,5 +1,5 @@
 // The Hypervisor over /dev/kvm: opening the device (with errors a user can act on) and the system ioctls.
-import { type CpuidEntry, type Hypervisor, HypervisorUnavailableError, type Vm } from '../../abi/index.js';
+import { Cap, type CpuidEntry, type Hypervisor, HypervisorUnavailableError, type Vm } from '../../abi/index.js';
 import { Errno, errnoName } from './errors/errno.js';
 import { kvmIoctl, kvmIoctlRaw } from './kvm-ioctl.js';
 import { close, lastErrno, O_CLOEXEC, O_RDWR, open } from './libc.js';
@@ -93,7 +93,8 @@ export class KvmSystem implements Hypervisor {
     const vcpuMmapSize = kvmIoctl(this.fd, 'KVM_GET_VCPU_MMAP_SIZE');
     const supportedCpuid = this.supportedCpuid();
     const vmFd = kvmIoctl(this.fd, 'KVM_CREATE_VM', VM_TYPE_DEFAULT);
-    return new KvmVm(vmFd, { vcpuMmapSize, supportedCpuid }, [], true);
+    const xsave = this.checkExtension(Cap.Xsave) > 0;
+    return new KvmVm(vmFd, { vcpuMmapSize, supportedCpuid, xsave }, [], true);
   }
 
   /** Closes /dev/kvm; VMs already created keep working (they hold their own fds). */

@@ -47,6 +47,7 @@ import { decodeMsrs, encodeMsrs } from './structs/msrs.js';
 import { decodeRegs, encodeRegs, KVM_REGS } from './structs/regs.js';
 import { KVM_RUN_STRUCT } from './structs/run.js';
 import { decodeSregs, encodeSregs, KVM_SREGS } from './structs/sregs.js';
+import { decodeXsaveFpu, encodeXsaveFpu, KVM_XSAVE } from './structs/xsave.js';
 
 const RUN = KVM_RUN_STRUCT.offsets;
 
@@ -57,6 +58,8 @@ export interface VcpuSetup {
   mmapSize: number;
   /** Set with KVM_SET_CPUID2 at creation, as kvmtool does: "a vCPU without CPUID sees no features". */
   cpuid: readonly CpuidEntry[];
+  /** KVM_CAP_XSAVE */
+  xsave: boolean;
 }
 
 export class KvmVcpu implements Vcpu {
@@ -71,6 +74,7 @@ export class KvmVcpu implements Vcpu {
     private readonly fd: number,
     private readonly runAddress: bigint,
     private readonly mmapSize: number,
+    private readonly xsave: boolean,
   ) {
     this.run8 = viewAt(runAddress, mmapSize);
     this.runDv = viewOf(this.run8);
@@ -86,7 +90,7 @@ export class KvmVcpu implements Vcpu {
       close(fd);
       throw new KvmError('mmap(vcpu fd)', errno, 'cannot map struct kvm_run of the new vCPU');
     }
-    const vcpu = new KvmVcpu(s.id, fd, addr, s.mmapSize);
+    const vcpu = new KvmVcpu(s.id, fd, addr, s.mmapSize, s.xsave);
     try {
       vcpu.setCpuid([...s.cpuid]);
       installKickHandler();
@@ -122,16 +126,34 @@ export class KvmVcpu implements Vcpu {
     kvmIoctl(this.fd, 'KVM_SET_SREGS', buf);
   }
 
+  /** From the XSAVE image where the kernel has one: KVM_GET_FPU does not report MXCSR on x86 (Linux 6.1 gives 0). */
   getFpu(): Fpu {
+    if (this.xsave) {
+      const { buf, dv } = this.getXsave();
+      return decodeXsaveFpu(buf, dv);
+    }
     const { buf, dv } = allocStruct(KVM_FPU);
     kvmIoctl(this.fd, 'KVM_GET_FPU', buf);
     return decodeFpu(buf, dv);
   }
 
+  /** Into the XSAVE image where the kernel has one: KVM_SET_FPU's MXCSR does not reach the guest on x86. */
   setFpu(fpu: Fpu): void {
+    if (this.xsave) {
+      const { buf, dv } = this.getXsave();
+      encodeXsaveFpu(fpu, buf, dv);
+      kvmIoctl(this.fd, 'KVM_SET_XSAVE', buf);
+      return;
+    }
     const { buf, dv } = allocStruct(KVM_FPU);
     encodeFpu(fpu, buf, dv);
     kvmIoctl(this.fd, 'KVM_SET_FPU', buf);
+  }
+
+  private getXsave(): { buf: Buffer; dv: DataView } {
+    const x = allocStruct(KVM_XSAVE);
+    kvmIoctl(this.fd, 'KVM_GET_XSAVE', x.buf);
+    return x;
   }
 
   /** "KVM_GET_MSRS returns the number of MSRs read": entries stop at the first index KVM cannot read. */

@@ -16,6 +16,8 @@ const NO_MEMORY_FLAGS = 0;
 export interface VmSystemInfo {
   vcpuMmapSize: number;
   supportedCpuid: CpuidEntry[];
+  /** KVM_CAP_XSAVE: the vCPUs' FPU state goes through KVM_GET_XSAVE/KVM_SET_XSAVE. */
+  xsave: boolean;
 }
 
 /** vm.handle() for kvm: the VmHandle fields plus VmSystemInfo (all structured-clonable). */
@@ -99,6 +101,7 @@ export class KvmVm implements Vm {
       id,
       mmapSize: this.info.vcpuMmapSize,
       cpuid: this.info.supportedCpuid,
+      xsave: this.info.xsave,
     });
     this.vcpus.push(vcpu);
     return vcpu;
@@ -116,6 +119,7 @@ export class KvmVm implements Vm {
       })),
       vcpuMmapSize: this.info.vcpuMmapSize,
       supportedCpuid: this.info.supportedCpuid,
+      xsave: this.info.xsave,
     };
   }
 

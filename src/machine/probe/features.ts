@@ -3,7 +3,7 @@
 import { GuestDbg, type GuestDebug } from '../../abi/index.js';
 import { DR6_B, DR6_BD, DR6_BS, DR6_FIXED_1, DR7_FIXED_1, DR7_GD, Dr7Rw, dr7Slot } from '../../x86/debug-regs.js';
 import { Vector } from '../../x86/vectors.js';
-import { CODE_ADDR, Code, DATA_ADDR, HANDLER_PORT, PROBE_IRQ_VECTOR, type ProbeCpuOptions } from './guest.js';
+import { CODE_ADDR, Code, DATA_ADDR, HANDLER_PORT, type ProbeCpuOptions } from './guest.js';
 
 export type Expectation =
   /** A KVM_EXIT_DEBUG with exactly these fields (dr7 is reported but not required: kvm_pvm reports 0). */
@@ -18,8 +18,8 @@ export interface FeatureProbe {
   code: readonly number[];
   cpu?: ProbeCpuOptions;
   debug: GuestDebug;
-  /** Queue an external interrupt (KVM_INTERRUPT) before the first run. */
-  interruptVector?: number;
+  /** Make an NMI pending (KVM_SET_VCPU_EVENTS nmi.pending) before the first run. */
+  pendingNmi?: boolean;
   /** I/O exits on these ports are completed and the run continues (the trap comes after the I/O). */
   passIoPorts?: number[];
   expect: Expectation;
@@ -57,12 +57,22 @@ export const FEATURE_PROBES: readonly FeatureProbe[] = [
     expect: { kind: 'debug', exception: Vector.DB, pc: SECOND_INSN, dr6: DR6_FIXED_1 | DR6_BS },
   },
   {
-    // BLOCKIRQ: a pending interrupt is not delivered while stepping, so the step lands on the next instruction.
+    // A step over STI is one instruction too: STI's shadow holds back maskable interrupts only (SDM Vol. 2
+    // STI), so the single-step trap follows it as any instruction. QEMU's emulated SVM runs two.
+    feature: 'SINGLESTEP over STI',
+    bits: GuestDbg.SingleStep,
+    code: Code.stiNop,
+    debug: { control: GuestDbg.Enable | GuestDbg.SingleStep, debugreg: debugregs(DR7_FIXED_1) },
+    expect: { kind: 'debug', exception: Vector.DB, pc: SECOND_INSN, dr6: DR6_FIXED_1 | DR6_BS },
+  },
+  {
+    // BLOCKIRQ "avoids injecting interrupts/NMI/SMI": a pending NMI is not delivered while stepping, so the
+    // step lands on the next instruction, not in the NMI handler. Not KVM_INTERRUPT: without an in-kernel
+    // irqchip KVM marks that interrupt injected at once and re-injects it ahead of the BLOCKIRQ check.
     feature: 'BLOCKIRQ',
     bits: GuestDbg.SingleStep | GuestDbg.BlockIrq,
     code: Code.nops,
-    cpu: { interrupts: true },
-    interruptVector: PROBE_IRQ_VECTOR,
+    pendingNmi: true,
     debug: { control: GuestDbg.Enable | GuestDbg.SingleStep | GuestDbg.BlockIrq, debugreg: debugregs(DR7_FIXED_1) },
     expect: { kind: 'debug', exception: Vector.DB, pc: SECOND_INSN, dr6: DR6_FIXED_1 | DR6_BS },
   },

@@ -1,10 +1,10 @@
 // The probe's tiny guests: hand-assembled 32-bit code in flat protected mode, paging off, set up through
 // setSregs (no ELF). Bytes verified with `as --32` + `objdump -d`.
 //
-// Physical layout:  0x0000 IDT (vectors 0..0x20)   0x0500 boot GDT (pvh-entry.ts)   0x1000 code
+// Physical layout:  0x0000 IDT (vectors 0..0x1f)   0x0500 boot GDT (pvh-entry.ts)   0x1000 code
 //                   0x1100 + 8*v handler of vector v   0x2000 data word   0x3000 stack top
 import type { Regs, Sregs, Vcpu } from '../../abi/index.js';
-import { CR4, RFLAGS } from '../../x86/control-regs.js';
+import { CR4 } from '../../x86/control-regs.js';
 import { BootSelector, pvhEntryState, withSregs, writeBootGdt } from '../boot/pvh-entry.js';
 
 export const PROBE_RAM_BYTES = 1 << 20;
@@ -14,9 +14,8 @@ export const STACK_TOP = 0x3000;
 export const IDT_ADDR = 0;
 export const HANDLER_BASE = 0x1100;
 export const HANDLER_STRIDE = 8;
-/** The vector the BLOCKIRQ probe queues with KVM_INTERRUPT (first vector after the exceptions). */
-export const PROBE_IRQ_VECTOR = 0x20;
-const IDT_VECTORS = PROBE_IRQ_VECTOR + 1;
+/** The exception vectors 0..0x1f each get a handler. */
+const IDT_VECTORS = 0x20;
 const GATE_BYTES = 8;
 /** P=1, DPL=0, type 0xE: 32-bit interrupt gate. */
 const INTERRUPT_GATE_32 = 0x8e;
@@ -29,6 +28,8 @@ export const MAIN_PORT = 0x81;
 export const Code = {
   /** nop; nop; hlt */
   nops: [0x90, 0x90, 0xf4],
+  /** sti; nop; hlt */
+  stiNop: [0xfb, 0x90, 0xf4],
   /** int3; hlt */
   int3: [0xcc, 0xf4],
   /** movl %eax, 0x2000; hlt */
@@ -69,8 +70,6 @@ export function writeProbeGuest(ram: Uint8Array, code: readonly number[]): void 
 }
 
 export interface ProbeCpuOptions {
-  /** RFLAGS.IF */
-  interrupts?: boolean;
   /** CR4.DE (I/O breakpoints need it) */
   debugExtensions?: boolean;
 }
@@ -84,7 +83,6 @@ export function setProbeCpu(vcpu: Vcpu, opts: ProbeCpuOptions = {}): void {
     cr4: opts.debugExtensions ? BigInt(CR4.DE) : 0n,
   };
   vcpu.setSregs(withSregs(vcpu.getSregs(), over));
-  const rflags = entry.regs.rflags | (opts.interrupts ? BigInt(RFLAGS.IF) : 0n);
-  const regs: Regs = { ...entry.regs, rbx: 0n, rsp: BigInt(STACK_TOP), rflags };
+  const regs: Regs = { ...entry.regs, rbx: 0n, rsp: BigInt(STACK_TOP) };
   vcpu.setRegs(regs);
 }

@@ -1,6 +1,6 @@
 // Backend-neutral guest-debug capability probe: for each feature, what the backend advertises
 // (KVM_CHECK_EXTENSION) and what really happens when a tiny guest uses it.
-import { Cap, type Exit, ExitReason, GuestDbg, type Hypervisor, IoDirection } from '../../abi/index.js';
+import { Cap, type Exit, ExitReason, GuestDbg, type Hypervisor, IoDirection, VcpuEventsFlag } from '../../abi/index.js';
 import { KVM_IDENTITY_MAP_ADDR, KVM_TSS_ADDR } from '../boot/low-memory.js';
 import { describeExit, ioValue } from '../describe-exit.js';
 import { Watchdog } from '../threads/watchdog.js';
@@ -17,7 +17,7 @@ export interface ProbeResult {
   detail: string;
 }
 
-/** Per-feature time limit: 13 features stay well under 10 s even if every guest hangs. */
+/** Per-feature time limit: 14 features stay well under 10 s even if every guest hangs. */
 export const PROBE_FEATURE_TIMEOUT_MS = 500;
 /** A feature that needs more exits than this is looping, not working. */
 const MAX_EXITS = 16;
@@ -88,7 +88,14 @@ function probeFeature(
     writeProbeGuest(ram, f.code);
     const vcpu = vm.createVcpu(0);
     setProbeCpu(vcpu, f.cpu);
-    if (f.interruptVector !== undefined) vcpu.interrupt(f.interruptVector);
+    if (f.pendingNmi) {
+      const ev = vcpu.getVcpuEvents();
+      vcpu.setVcpuEvents({
+        ...ev,
+        nmi: { ...ev.nmi, pending: 1, masked: 0 },
+        flags: ev.flags | VcpuEventsFlag.ValidNmiPending,
+      });
+    }
     vcpu.setGuestDebug(f.debug);
     watchdog.arm(vcpu.kicker(), timeoutMs);
     try {

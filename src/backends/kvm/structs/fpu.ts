@@ -2,8 +2,8 @@
 import type { Fpu } from '../../../abi/index.js';
 import { LE, layout } from './layout.js';
 
-const FPR_COUNT = 8;
-const XMM_COUNT = 16;
+export const FPR_COUNT = 8;
+export const XMM_COUNT = 16;
 const REG_BYTES = 16;
 
 export const KVM_FPU = layout('struct kvm_fpu', 416, {
@@ -18,16 +18,18 @@ export const KVM_FPU = layout('struct kvm_fpu', 416, {
   mxcsr: 408,
 });
 
-function regs(buf: Uint8Array, at: number, count: number): Uint8Array[] {
+/** `count` 16-byte registers from `at` (copies). */
+export function fpuRegs(buf: Uint8Array, at: number, count: number): Uint8Array[] {
   return Array.from({ length: count }, (_, i) =>
     Uint8Array.from(buf.subarray(at + i * REG_BYTES, at + (i + 1) * REG_BYTES)),
   );
 }
 
-function putRegs(src: Uint8Array[], buf: Uint8Array, at: number, count: number, what: string): void {
-  if (src.length !== count) throw new RangeError(`kvm_fpu.${what} needs ${count} registers, got ${src.length}`);
+/** Writes `count` 16-byte registers at `at`; `what` names them in the error (e.g. kvm_fpu.xmm). */
+export function putFpuRegs(src: Uint8Array[], buf: Uint8Array, at: number, count: number, what: string): void {
+  if (src.length !== count) throw new RangeError(`${what} needs ${count} registers, got ${src.length}`);
   src.forEach((r, i) => {
-    if (r.length !== REG_BYTES) throw new RangeError(`kvm_fpu.${what}[${i}] needs ${REG_BYTES} bytes, got ${r.length}`);
+    if (r.length !== REG_BYTES) throw new RangeError(`${what}[${i}] needs ${REG_BYTES} bytes, got ${r.length}`);
     buf.set(r, at + i * REG_BYTES);
   });
 }
@@ -35,14 +37,14 @@ function putRegs(src: Uint8Array[], buf: Uint8Array, at: number, count: number, 
 export function decodeFpu(buf: Uint8Array, dv: DataView): Fpu {
   const o = KVM_FPU.offsets;
   return {
-    fpr: regs(buf, o.fpr, FPR_COUNT),
+    fpr: fpuRegs(buf, o.fpr, FPR_COUNT),
     fcw: dv.getUint16(o.fcw, LE),
     fsw: dv.getUint16(o.fsw, LE),
     ftwx: dv.getUint8(o.ftwx),
     lastOpcode: dv.getUint16(o.last_opcode, LE),
     lastIp: dv.getBigUint64(o.last_ip, LE),
     lastDp: dv.getBigUint64(o.last_dp, LE),
-    xmm: regs(buf, o.xmm, XMM_COUNT),
+    xmm: fpuRegs(buf, o.xmm, XMM_COUNT),
     mxcsr: dv.getUint32(o.mxcsr, LE),
   };
 }
@@ -50,13 +52,13 @@ export function decodeFpu(buf: Uint8Array, dv: DataView): Fpu {
 /** Writes every field; the caller passes a zeroed buffer so pad1/pad2 stay 0. */
 export function encodeFpu(f: Fpu, buf: Uint8Array, dv: DataView): void {
   const o = KVM_FPU.offsets;
-  putRegs(f.fpr, buf, o.fpr, FPR_COUNT, 'fpr');
+  putFpuRegs(f.fpr, buf, o.fpr, FPR_COUNT, 'kvm_fpu.fpr');
   dv.setUint16(o.fcw, f.fcw, LE);
   dv.setUint16(o.fsw, f.fsw, LE);
   dv.setUint8(o.ftwx, f.ftwx);
   dv.setUint16(o.last_opcode, f.lastOpcode, LE);
   dv.setBigUint64(o.last_ip, BigInt.asUintN(64, f.lastIp), LE);
   dv.setBigUint64(o.last_dp, BigInt.asUintN(64, f.lastDp), LE);
-  putRegs(f.xmm, buf, o.xmm, XMM_COUNT, 'xmm');
+  putFpuRegs(f.xmm, buf, o.xmm, XMM_COUNT, 'kvm_fpu.xmm');
   dv.setUint32(o.mxcsr, f.mxcsr >>> 0, LE);
 }
