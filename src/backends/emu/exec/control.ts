@@ -2,6 +2,7 @@
 // (SDM vol. 3 §2.5, §9.8.5 "Initializing IA-32e Mode": "IA32_EFER.LMA is set when CR0.PG is set with
 // IA32_EFER.LME = 1"; enabling paging with LME needs CR4.PAE, else #GP).
 import { CR0, CR4, EFER } from '../../../x86/control-regs.js';
+import { MAXPHYADDR } from '../../../x86/paging.js';
 import { Vector } from '../../../x86/vectors.js';
 import type { Cpu, ExecFn } from '../cpu/cpu.js';
 import { readOp, setReg, writeOp } from '../cpu/operands.js';
@@ -79,8 +80,8 @@ function movCr(cpu: Cpu, insn: Insn): void {
         cpu.cr2 = (hi | 0) * TWO32 + lo;
         return;
       case 3:
-        // Bits above MAXPHYADDR (40) are reserved.
-        if ((hi & 0xffffff00) !== 0) cpu.raise(Vector.GP, 0);
+        // "#GP(0) if an attempt is made to write a 1 to any reserved bit in CR3" (bits MAXPHYADDR and up).
+        if (hi >>> (MAXPHYADDR - 32) !== 0) cpu.raise(Vector.GP, 0);
         cpu.cr3 = hi * TWO32 + lo;
         // "Writing CR3 invalidates all TLB entries except global pages".
         cpu.flushTlb(false);
