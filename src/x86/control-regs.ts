@@ -54,6 +54,9 @@ export const RFLAGS = {
   ID: 1 << 21,
 } as const;
 
+/** The status flags CF PF AF ZF SF OF (SDM vol. 1 §3.4.3.1), the ones arithmetic writes. */
+export const STATUS_FLAGS = RFLAGS.CF | RFLAGS.PF | RFLAGS.AF | RFLAGS.ZF | RFLAGS.SF | RFLAGS.OF;
+
 /** MSR indices (SDM vol. 4). */
 export const MSR = {
   TSC: 0x10,

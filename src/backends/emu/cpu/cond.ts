@@ -43,6 +43,12 @@ const OF_BIT = 31 - Math.clz32(OF);
 const ANY = Int32Array.from({ length: 16 }, (_, cc) => RULES[(cc >> 1) as Cc].any);
 const LT = Uint8Array.from({ length: 16 }, (_, cc) => (RULES[(cc >> 1) as Cc].lt ? 1 : 0));
 
+/** The flags condition `cc` reads: its rule's, plus SF and OF where SF != OF decides. */
+export function conditionReads(cc: number): number {
+  const rule = RULES[(cc >> 1) as Cc];
+  return rule.any | (rule.lt ? SF | OF : 0);
+}
+
 /** Whether condition `cc` holds for RFLAGS `f`. */
 export function condition(f: number, cc: number): boolean {
   const r = (f & ANY[cc]!) !== 0 || (LT[cc] === 1 && ((f >>> SF_BIT) & 1) !== ((f >>> OF_BIT) & 1));

@@ -4,7 +4,7 @@
 // (table.ts) maps encodings to these names; exec/ implements them; jit/plan.ts reads how a region treats
 // them. Operand size, operands and the condition code come from the Insn, not from the op: e.g. CBW is
 // CBW/CWDE/CDQE by insn.osize, MOVS is MOVSB..MOVSQ by insn.osize, PUSH covers every PUSH encoding.
-import { RFLAGS } from '../../../x86/control-regs.js';
+import { STATUS_FLAGS as ARITH, RFLAGS } from '../../../x86/control-regs.js';
 
 /** How a compiled region treats an op (jit/plan.ts). */
 export const Compile = {
@@ -21,8 +21,10 @@ export const Compile = {
 } as const;
 
 const { CF, PF, AF, ZF, SF, OF, DF, IF, AC } = RFLAGS;
-/** The status flags CF PF AF ZF SF OF (SDM vol. 1 §3.4.3.1). */
-export const ARITH = CF | PF | AF | ZF | SF | OF;
+
+/** The status flags (x86/control-regs.ts STATUS_FLAGS), as the rows' flag columns name them. */
+export { ARITH };
+
 const OSZAP = ARITH & ~CF;
 const SZAPC = ARITH & ~OF;
 const OSZPC = ARITH & ~AF;

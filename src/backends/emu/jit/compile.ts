@@ -26,6 +26,7 @@
 // Results are bit-for-bit the interpreter's: flags come from the same ALU functions, and
 // test/emu/jit/differential.test.ts and debug.test.ts run random code, faults and debug exits both ways.
 import { appendFileSync } from 'node:fs';
+import { CANONICAL_BOUND } from '../../../x86/paging.js';
 import type { Block, Cpu, CpuParts, ExecFn } from '../cpu/cpu.js';
 import { memLinear } from '../cpu/operands.js';
 import { decode } from '../decode/decoder.js';
@@ -36,7 +37,7 @@ import { checkTarget } from '../exec/branch.js';
 import { specialize } from '../exec/fast.js';
 import { codeWords, Emitter } from './emit/region.js';
 import { lazyFlags } from './lazy.js';
-import { blockable, CANON, ENDS_BLOCK, Kind, maskRip, type Planned, plan, type Segment } from './plan.js';
+import { blockable, ENDS_BLOCK, Kind, maskRip, type Planned, plan, type Segment } from './plan.js';
 
 /** Instructions per region at most (its bytes are compared with RAM on every entry). */
 const MAX_INSNS = 256;
@@ -140,7 +141,7 @@ function compileBlock(c: Compiler, cpu: Cpu, off: number, rip: number): Block[] 
     if (p.kind === Kind.Jcc || p.kind === Kind.Jmp || p.kind === Kind.CallRel) {
       // The target as the interpreter computes it; a non-canonical one (64-bit) goes through the handler.
       const target = maskRip(next + insn.imm, insn.osize);
-      if (long64 && (target < -CANON || target >= CANON)) p.kind = Kind.Call;
+      if (long64 && (target < -CANONICAL_BOUND || target >= CANONICAL_BOUND)) p.kind = Kind.Call;
       else {
         // On this page and not reached by IP wrap-around: a way inside the region.
         const to = at + insn.len + insn.imm;

@@ -1,14 +1,12 @@
 // What a region is made of: which instructions may join one, how each is emitted (Kind), and which of their
-// flags anything observes (flag liveness over the region's graph). compile.ts decodes, emit.ts writes.
+// flags anything observes (flag liveness over the region's graph). compile.ts decodes, jit/emit/ writes.
 
-import { RFLAGS } from '../../../x86/control-regs.js';
+import { conditionReads } from '../cpu/cond.js';
 import { type Insn, Opnd, Reg, regOf } from '../decode/insn.js';
 import { ARITH, COMPILE, Compile, ENDS_BLOCK, FLAGS_READ, FLAGS_WRITTEN, Op } from '../decode/ops.js';
 
-/** compile.ts and emit.ts read it with the plan. */
+/** compile.ts and jit/emit/ read it with the plan. */
 export { ENDS_BLOCK };
-
-const { CF, OF, PF, SF, ZF } = RFLAGS;
 
 /** The eight GRP1 operations and TEST: `op r, r|imm|m` with one pure ALU function each. */
 const BINARY = new Uint8Array(256);
@@ -26,8 +24,6 @@ export function blockable(insn: Insn): boolean {
   if (COMPILE[insn.op] === Compile.Never) return false;
   return !(insn.op === Op.POP && insn.o1 === Opnd.SReg);
 }
-
-export const CANON = 2 ** 47;
 
 /** How an instruction is emitted and what it does to the arithmetic flags. */
 export enum Kind {
@@ -116,7 +112,7 @@ export function plan(insn: Insn, off: number, rip: number, next: number, long64:
   }
   if (op === Op.JCC && insn.o1 === Opnd.Rel) {
     p.kind = Kind.Jcc;
-    p.reads = CC_READS[(insn.opcode & 0xf) >> 1]!;
+    p.reads = conditionReads(insn.opcode & 0xf);
     return p;
   }
   if (op === Op.JMP && insn.o1 === Opnd.Rel) {
@@ -157,14 +153,14 @@ export function plan(insn: Insn, off: number, rip: number, next: number, long64:
   if (op === Op.SETCC && insn.mod === 3) {
     p.kind = Kind.Setcc;
     p.d = insn.rm;
-    p.reads = CC_READS[(insn.opcode & 0xf) >> 1]!;
+    p.reads = conditionReads(insn.opcode & 0xf);
     return p;
   }
   if (op === Op.CMOVCC && insn.mod === 3 && (size === 4 || (size === 8 && long64))) {
     p.kind = Kind.Cmov;
     p.d = insn.reg;
     p.s = insn.rm;
-    p.reads = CC_READS[(insn.opcode & 0xf) >> 1]!;
+    p.reads = conditionReads(insn.opcode & 0xf);
     return p;
   }
   if (
@@ -259,9 +255,6 @@ export function plan(insn: Insn, off: number, rip: number, next: number, long64:
   return p;
 }
 
-/** The flags each condition-code pair reads (SDM vol. 1 table B-1): O, B, Z, BE, S, P, L, LE. */
-const CC_READS = [OF, CF, ZF, CF | ZF, SF, PF, SF | OF, ZF | SF | OF];
-
 /** The masked constant count of SHL/SHR/SAR by imm8 or 1. */
 export function shiftCount(insn: Insn): number {
   const c = insn.o2 === Opnd.One ? 1 : insn.imm & 0xff;
@@ -278,7 +271,7 @@ export function maskRip(v: number, size: number): number {
  * Flag liveness over the region's control-flow graph, backwards to a fixed point: flags are needed where the
  * region is or may be left (ways out, ways backwards, right after an inline access), before anything that
  * may fault or calls a handler, and where an instruction reads them.
- * Each writer keeps (lazily, see emit.ts) the bits of its output that are observed; returns the flags live
+ * Each writer keeps (lazily, see jit/emit/flags.ts) the bits of its output that are observed; returns the flags live
  * into each instruction.
  */
 export function flagLiveness(planned: Planned[]): Int32Array {

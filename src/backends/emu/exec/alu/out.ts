@@ -17,8 +17,7 @@ export const aluOut = { lo: 0, hi: 0, lo2: 0, hi2: 0, undef: 0 };
 
 /** The arithmetic flags' RFLAGS bits. */
 export const { CF, PF, AF, ZF, SF, OF } = RFLAGS;
-/** CF PF AF ZF SF OF. */
-export const ARITH = CF | PF | AF | ZF | SF | OF;
+export { STATUS_FLAGS as ARITH } from '../../../../x86/control-regs.js';
 
 /** PF: set if the least-significant byte of the result has an even number of 1 bits. */
 export const PARITY = new Uint8Array(256);

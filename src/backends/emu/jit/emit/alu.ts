@@ -1,11 +1,14 @@
 // Arithmetic and logic inline: ADD OR ADC SBB AND SUB XOR CMP TEST on registers, immediates and a memory
 // source; INC DEC NEG NOT; IMUL r, r[, imm]. Observed flags are left pending (flags.ts) where they can be.
+
+import { RFLAGS } from '../../../../x86/control-regs.js';
 import { Op } from '../../decode/ops.js';
-import { AF, CF, OF } from '../../exec/alu/index.js';
 import type { Planned } from '../plan.js';
 import type { Emission } from './context.js';
 import { accessPoint, trapCheck } from './exits.js';
 import { linear, load } from './memory.js';
+
+const { AF, CF, OF } = RFLAGS;
 
 /** ALU op on a register and a register or an immediate (Kind.Binary). */
 export function binaryReg(e: Emission, p: Planned): void {
