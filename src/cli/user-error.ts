@@ -49,6 +49,8 @@ export function failureOf(err: unknown): Failure {
     return { message: err.message, status: ExitCode.BadInput };
   if (err instanceof GuestImageError) return { message: err.message, status: ExitCode.BadInput };
   if (err instanceof HypervisorUnavailableError) return { message: err.message, status: ExitCode.BackendUnavailable };
+  // Guest RAM that cannot be had is the size the user asked for (--memory), on either backend.
+  if (err instanceof KvmError && err.errno === 'ENOMEM') return { message: err.message, status: ExitCode.BadInput };
   if (err instanceof KvmError)
     return { message: `${err.message}; the kvm backend refused the guest`, status: ExitCode.InternalError };
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);

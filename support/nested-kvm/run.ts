@@ -17,7 +17,7 @@ import { parseTap, type TapSummary } from './tap.js';
  */
 const RUN_TIMEOUT_MS = 30 * 60_000;
 /** -M pc boots Debian's kernel without extra parameters (microvm under TCG needs tsc_early_khz=). */
-const QEMU_MACHINE = ['-M', 'pc', '-accel', 'tcg', '-cpu', 'max', '-m', '2G', '-smp', '1'];
+const QEMU_MACHINE = ['-M', 'pc', '-accel', 'tcg', '-cpu', 'max', '-m', '6G', '-smp', '1'];
 const KERNEL_ARGS = 'console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init';
 
 export interface NestedBoot {

@@ -25,3 +25,18 @@ it('3 GiB of RAM under a 3 GB address-space limit: ENOMEM with the size and the 
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^KvmError ENOMEM .*3072 MiB of guest RAM could not be allocated.*--memory/);
 });
+
+it('guestdbg run --memory 3G under the same limit: status 2 and one line naming the size and the fix', () => {
+  const cli = join(repoRoot(), 'dist', 'bundle', 'cli', 'main.js');
+  const hello = join(repoRoot(), 'guests', 'hello.elf');
+  const r = spawnSync(
+    'sh',
+    ['-c', `ulimit -v 3000000 && exec "$0" "$1" run --memory 3G "$2"`, process.execPath, cli, hello],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 2, r.stderr);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /3072 MiB of guest RAM could not be allocated.*--memory/);
+  assert.doesNotMatch(lines[0]!, /refused|bug/);
+});
