@@ -25,6 +25,7 @@ const EMU_PARTS = [
   { name: 'exec', may: ['exec', 'cpu', 'decode'], holds: 'one file per instruction family' },
   { name: 'jit', may: ['jit', 'exec', 'cpu', 'decode'], holds: 'the region compiler' },
   { name: 'debug', may: ['debug', 'cpu', 'decode'], holds: 'the guest-debug unit, beside exec/ and jit/' },
+  { name: 'irqchip', may: ['irqchip'], holds: 'PIC, IOAPIC, local APIC, PIT on the virtual clock; no CPU' },
 ];
 
 const layerRules = LAYERS.slice(0, -1).map((layer, i) => {

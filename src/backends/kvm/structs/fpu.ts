@@ -34,8 +34,21 @@ export function putFpuRegs(src: Uint8Array[], buf: Uint8Array, at: number, count
   });
 }
 
-export function decodeFpu(buf: Uint8Array, dv: DataView): Fpu {
-  const o = KVM_FPU.offsets;
+/** Where each Fpu field sits in a buffer: struct kvm_fpu, or the FXSAVE area of an XSAVE image. */
+export interface FpuOffsets {
+  fpr: number;
+  fcw: number;
+  fsw: number;
+  ftwx: number;
+  last_opcode: number;
+  last_ip: number;
+  last_dp: number;
+  xmm: number;
+  mxcsr: number;
+}
+
+/** The Fpu laid out at `o` (struct kvm_fpu by default). */
+export function decodeFpu(buf: Uint8Array, dv: DataView, o: FpuOffsets = KVM_FPU.offsets): Fpu {
   return {
     fpr: fpuRegs(buf, o.fpr, FPR_COUNT),
     fcw: dv.getUint16(o.fcw, LE),
@@ -49,16 +62,22 @@ export function decodeFpu(buf: Uint8Array, dv: DataView): Fpu {
   };
 }
 
-/** Writes every field; the caller passes a zeroed buffer so pad1/pad2 stay 0. */
-export function encodeFpu(f: Fpu, buf: Uint8Array, dv: DataView): void {
-  const o = KVM_FPU.offsets;
-  putFpuRegs(f.fpr, buf, o.fpr, FPR_COUNT, 'kvm_fpu.fpr');
+/** Writes every field at `o`; for struct kvm_fpu the caller passes a zeroed buffer so pad1/pad2 stay 0.
+ *  `what` names the structure in errors. */
+export function encodeFpu(
+  f: Fpu,
+  buf: Uint8Array,
+  dv: DataView,
+  o: FpuOffsets = KVM_FPU.offsets,
+  what = 'kvm_fpu',
+): void {
+  putFpuRegs(f.fpr, buf, o.fpr, FPR_COUNT, `${what}.fpr`);
   dv.setUint16(o.fcw, f.fcw, LE);
   dv.setUint16(o.fsw, f.fsw, LE);
   dv.setUint8(o.ftwx, f.ftwx);
   dv.setUint16(o.last_opcode, f.lastOpcode, LE);
   dv.setBigUint64(o.last_ip, BigInt.asUintN(64, f.lastIp), LE);
   dv.setBigUint64(o.last_dp, BigInt.asUintN(64, f.lastDp), LE);
-  putFpuRegs(f.xmm, buf, o.xmm, XMM_COUNT, 'kvm_fpu.xmm');
+  putFpuRegs(f.xmm, buf, o.xmm, XMM_COUNT, `${what}.xmm`);
   dv.setUint32(o.mxcsr, f.mxcsr >>> 0, LE);
 }

@@ -3,30 +3,30 @@
 // KVM_GET_FPU/KVM_SET_FPU do not carry MXCSR on x86 under XSAVE (Linux 6.1 reads it back as 0), so the kvm
 // backend's getFpu/setFpu use this image where the kernel has KVM_CAP_XSAVE.
 import type { Fpu } from '../../../abi/index.js';
-import { FPR_COUNT, fpuRegs, putFpuRegs, XMM_COUNT } from './fpu.js';
+import { decodeFpu, encodeFpu, type FpuOffsets } from './fpu.js';
 import { LE, layout } from './layout.js';
 
 export const KVM_XSAVE = layout('struct kvm_xsave', 4096, { region: 0 });
 
 /** FXSAVE legacy-area offsets (SDM Vol. 1 Table 10-2, "64-bit mode" format: FIP and FDP are 64 bits). */
-const FX = { fcw: 0, fsw: 2, ftw: 4, fop: 6, fip: 8, fdp: 16, mxcsr: 24, st: 32, xmm: 160 } as const;
+const FX: FpuOffsets = {
+  fcw: 0,
+  fsw: 2,
+  ftwx: 4,
+  last_opcode: 6,
+  last_ip: 8,
+  last_dp: 16,
+  mxcsr: 24,
+  fpr: 32,
+  xmm: 160,
+};
 const XSTATE_BV = 512;
 /** XSTATE_BV bits 0 and 1: x87 and SSE state are in the image (not in their initial configuration). */
 const XFEATURE_X87_SSE = 3n;
 
 /** The x87/SSE part of an image from KVM_GET_XSAVE, as struct kvm_fpu would name it. */
 export function decodeXsaveFpu(buf: Uint8Array, dv: DataView): Fpu {
-  return {
-    fpr: fpuRegs(buf, FX.st, FPR_COUNT),
-    fcw: dv.getUint16(FX.fcw, LE),
-    fsw: dv.getUint16(FX.fsw, LE),
-    ftwx: dv.getUint8(FX.ftw),
-    lastOpcode: dv.getUint16(FX.fop, LE),
-    lastIp: dv.getBigUint64(FX.fip, LE),
-    lastDp: dv.getBigUint64(FX.fdp, LE),
-    xmm: fpuRegs(buf, FX.xmm, XMM_COUNT),
-    mxcsr: dv.getUint32(FX.mxcsr, LE),
-  };
+  return decodeFpu(buf, dv, FX);
 }
 
 /**
@@ -34,14 +34,6 @@ export function decodeXsaveFpu(buf: Uint8Array, dv: DataView): Fpu {
  * and SSE present in XSTATE_BV: XRSTOR loads a component whose bit is clear from its initial configuration.
  */
 export function encodeXsaveFpu(f: Fpu, buf: Uint8Array, dv: DataView): void {
-  putFpuRegs(f.fpr, buf, FX.st, FPR_COUNT, 'fpu.fpr');
-  dv.setUint16(FX.fcw, f.fcw, LE);
-  dv.setUint16(FX.fsw, f.fsw, LE);
-  dv.setUint8(FX.ftw, f.ftwx);
-  dv.setUint16(FX.fop, f.lastOpcode, LE);
-  dv.setBigUint64(FX.fip, BigInt.asUintN(64, f.lastIp), LE);
-  dv.setBigUint64(FX.fdp, BigInt.asUintN(64, f.lastDp), LE);
-  putFpuRegs(f.xmm, buf, FX.xmm, XMM_COUNT, 'fpu.xmm');
-  dv.setUint32(FX.mxcsr, f.mxcsr >>> 0, LE);
+  encodeFpu(f, buf, dv, FX, 'kvm_xsave.fxsave');
   dv.setBigUint64(XSTATE_BV, dv.getBigUint64(XSTATE_BV, LE) | XFEATURE_X87_SSE, LE);
 }
