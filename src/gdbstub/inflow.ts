@@ -34,6 +34,11 @@ export function feedWithBackpressure(socket: Socket, receive: (chunk: Uint8Array
     setImmediate(pump);
   };
   socket.on('data', (chunk: Buffer) => {
+    // The common case, one small packet with nothing queued: fed at once (the same bound as one slice).
+    if (!pending && chunk.length <= FEED_BYTES && socket.writableLength <= WRITE_LIMIT) {
+      receive(chunk);
+      return;
+    }
     // At most one chunk waits: the socket is paused until it has been fed.
     pending = pending ? Buffer.concat([pending, chunk]) : chunk;
     socket.pause();
